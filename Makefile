@@ -1,0 +1,28 @@
+# The two commands of a fresh machine: `make demo` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench handout clean
+
+$(VENV)/.ready: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+	print('\n'.join(p['dependencies'] + p['optional-dependencies']['test']))" > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	touch $@
+
+demo: $(VENV)/.ready
+	$(PY) -m autograder demo
+
+test: $(VENV)/.ready
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.ready
+	$(PY) -m benchmarks
+
+handout: $(VENV)/.ready
+	$(PY) -m autograder handout
+
+clean:
+	rm -rf $(VENV) build demo_output

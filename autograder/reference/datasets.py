@@ -1,0 +1,82 @@
+"""Iris: 150 flowers, 4 measurements, 3 species; shipped with the package as ``data/iris.csv``.
+
+The split is fixed and stratified: 105 train, 15 validation, 30 test (35, 5 and 10 of each species).
+Features are standardised with the mean and standard deviation of the training split only.
+"""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+IRIS_CSV = Path(__file__).with_name("data") / "iris.csv"
+SPLIT_PER_CLASS = {"train": 35, "validate": 5, "test": 10}
+
+
+def read_iris(path=IRIS_CSV):
+    """X : ndarray of shape (150, 4), y : ndarray of shape (150,) of int class ids, and the class names."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    header, rows = rows[0], [r for r in rows[1:] if r]
+    names = sorted({r[-1] for r in rows})
+    try:
+        X = np.array([[float(v) for v in r[:-1]] for r in rows])
+    except ValueError as e:
+        raise ValueError(f"{path}: a measurement is not a number ({e})") from None
+    y = np.array([names.index(r[-1]) for r in rows])
+    return X, y, names
+
+
+class DataSplit:
+    """The samples of one split.
+
+    X : ndarray of shape (N, D), standardised features
+    y : ndarray of shape (N,), class ids
+    Y : ndarray of shape (N, C), one-hot
+    """
+
+    def __init__(self, X, y, n_classes):
+        self.X, self.y = X, y
+        self.Y = np.eye(n_classes)[y]
+
+    def batches(self, batch_size, rng):
+        """Yield (X, Y) batches that cover every sample exactly once, in a new order each call.
+
+        The last batch holds the remainder (it may be smaller than ``batch_size``).
+        """
+        order = rng.permutation(len(self))
+        for start in range(0, len(self), batch_size):
+            idx = order[start:start + batch_size]
+            yield self.X[idx], self.Y[idx]
+
+    def __len__(self):
+        return len(self.y)
+
+    def __repr__(self):
+        return f"DataSplit(N={len(self)}, D={self.X.shape[1]}, C={self.Y.shape[1]})"
+
+
+class Iris:
+    """The three splits of Iris: ``train``, ``validate``, ``test``, and the class names.
+
+    ``split_seed`` fixes which flowers go to which split; it stays 0 so every run tests on the same 30.
+    """
+
+    def __init__(self, split_seed=0, path=IRIS_CSV):
+        X, y, self.class_names = read_iris(path)
+        rng = np.random.default_rng(split_seed)
+        parts = {name: [] for name in SPLIT_PER_CLASS}
+        for c in range(len(self.class_names)):
+            idx = rng.permutation(np.flatnonzero(y == c))
+            start = 0
+            for name, n in SPLIT_PER_CLASS.items():
+                parts[name].append(idx[start:start + n])
+                start += n
+        idx = {name: np.sort(np.concatenate(p)) for name, p in parts.items()}
+        mean, std = X[idx["train"]].mean(axis=0), X[idx["train"]].std(axis=0)
+        C = len(self.class_names)
+        self.train, self.validate, self.test = (DataSplit((X[idx[n]] - mean) / std, y[idx[n]], C)
+                                                for n in SPLIT_PER_CLASS)
+
+    def __repr__(self):
+        return f"Iris(train={len(self.train)}, validate={len(self.validate)}, test={len(self.test)})"

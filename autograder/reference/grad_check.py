@@ -1,0 +1,50 @@
+"""Numeric gradients by central differences, to check a backward pass against its forward pass."""
+
+import numpy as np
+
+
+def numeric_gradient(f, x, dY=None, h=1e-6):
+    """The gradient of ``sum(f(x) * dY)`` with respect to ``x``, by central differences.
+
+    Parameters
+    ----------
+    f : callable, ``f(x) -> ndarray or float``; it is called with ``x`` itself, changed in place
+    x : float64 ndarray of any shape; every entry is nudged by +-h in turn and restored
+    dY : ndarray of the shape of ``f(x)``, the upstream gradient; None when ``f`` returns a scalar
+    h : float, the step
+
+    Returns
+    -------
+    dx : ndarray of the shape of ``x``
+
+    Notes
+    -----
+    ``df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2h)``, with an error of order h^2.
+    """
+    if x.dtype != np.float64:
+        raise TypeError(f"numeric_gradient needs float64 input for a precise check; got {x.dtype}")
+    dx = np.zeros_like(x)
+    flat, dflat = x.reshape(-1), dx.reshape(-1)   # views: changing flat changes x
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = np.asarray(f(x), dtype=np.float64).copy()
+        flat[i] = old - h
+        minus = np.asarray(f(x), dtype=np.float64).copy()
+        flat[i] = old
+        diff = plus - minus
+        dflat[i] = np.sum(diff * dY) / (2 * h) if dY is not None else float(diff) / (2 * h)
+    return dx
+
+
+def relative_error(a, b):
+    """``|a - b| / (|a| + |b|)`` over whole arrays (Frobenius norms); 0 when both are zero.
+
+    Norms rather than entries: an entry whose true gradient is 0 would otherwise count as an error of 1.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error: shapes differ, {a.shape} vs {b.shape}")
+    scale = np.linalg.norm(a) + np.linalg.norm(b)
+    return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
