@@ -3,9 +3,10 @@
     python make_submission.py --name 张三 --id 2024123456          # writes submission.md
     python make_submission.py --name 张三 --id 2024123456 --zip    # and 张三_2024123456_hw1_student.zip
 
-It stops, naming the file and line, when a module is missing, a marker is broken or a file is not UTF-8;
-it warns (and still writes) when a region is not filled in, a module has a syntax error, or code outside
-the regions was changed (only the regions are graded).
+It stops, naming the file and line, when the package folder, its manifest or a module is missing, a
+marker is broken, a module has a syntax error or a file is not UTF-8; it then writes nothing, and removes
+an old upload zip, which would no longer match your code. It warns (and still writes) when a region is
+not filled in or code outside the regions was changed (only the regions are graded).
 
 This module is also the kit's one region parser: the handout generator and the autograder import
 ``find_regions``, ``splice``, ``collect``, ``render_submission`` and ``parse_submission`` from here.
@@ -18,6 +19,7 @@ A region is the lines strictly between a ``### BEGIN YOUR CODE ###`` line and th
 import argparse
 import datetime
 import hashlib
+import io
 import json
 import os
 import re
@@ -37,6 +39,9 @@ _LOOSE_MARKER = re.compile(r"#+\s*(BEGIN|END)\s+YOUR\s+CODE\b.*", re.IGNORECASE)
 _SCOPE = re.compile(r"(?:async\s+def|def|class)\s+(\w+)")
 _REGION_LINE = re.compile(r"<!-- region (\S+) sha256=([0-9a-f]{64}) -->")
 _FENCE = re.compile(r"(`{3,})python")
+_HEADER_LINE = re.compile(r"- (name|id|date):(?: (.*))?\n?")
+# Zip entries get a fixed time, so that the same files always give the same zip.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 class RegionError(ValueError):
@@ -103,6 +108,7 @@ def find_regions(source, module, path="<source>"):
                 raise RegionError(path, number, f"{BEGIN_MARKER} inside the region opened at line "
                                                 f"{open_at[0]}; close that one first with {END_MARKER}")
             open_at, body = (number, line[:len(line) - len(line.lstrip())]), []
+            _track_scope(scopes, line)          # a marker no deeper than a def is not in that def's body
             continue
         if stripped == END_MARKER:
             if open_at is None:
@@ -127,9 +133,12 @@ def find_regions(source, module, path="<source>"):
 
 
 def _track_scope(scopes, line):
-    """Update the stack of enclosing (indent, name, is_function) from one line outside the regions."""
+    """Update the stack of enclosing (indent, name, is_function) from one line outside the regions.
+
+    Comments do not close a scope, except a BEGIN marker, which belongs to the scope of its indentation.
+    """
     stripped = line.strip()
-    if not stripped or stripped.startswith("#"):
+    if not stripped or (stripped.startswith("#") and stripped != BEGIN_MARKER):
         return
     indent = len(line) - len(line.lstrip())
     while scopes and scopes[-1][0] >= indent:
@@ -148,13 +157,27 @@ def _enclosing_function(scopes, path, line):
 def splice(source, module, texts, path="<source>"):
     """``source`` with the text of each region whose id is in ``texts`` replaced by ``texts[id]``.
 
-    Markers and everything outside the regions stay byte for byte.
+    Markers and everything outside the regions stay byte for byte. A text must be whole lines (empty, or
+    ending in a newline) and hold no marker line, so that the result has the same regions as ``source``;
+    RegionError otherwise.
     """
     lines = split_lines(source)
     for region in reversed(find_regions(source, module, path)):
         if region.id in texts:
-            lines[region.begin:region.end - 1] = split_lines(texts[region.id])
+            lines[region.begin:region.end - 1] = _region_lines(texts[region.id], region, path)
     return "".join(lines)
+
+
+def _region_lines(text, region, path):
+    if text and not text.endswith("\n"):
+        raise RegionError(path, region.begin, f"the text for region {region.id} must be whole lines, "
+                                              f"ending in a newline")
+    lines = split_lines(text)
+    for offset, line in enumerate(lines, start=1):
+        if _LOOSE_MARKER.fullmatch(line.strip()):
+            raise RegionError(path, region.begin, f"line {offset} of the text for region {region.id} is a "
+                                                  f"YOUR CODE marker: {line.strip()!r}")
+    return lines
 
 
 def outside_text(source, module, path="<source>"):
@@ -163,12 +186,22 @@ def outside_text(source, module, path="<source>"):
 
 
 def read_source(path):
-    """A module's text; RegionError naming the line of the first byte that is not UTF-8."""
-    data = Path(path).read_bytes()
+    """A module's text, with Windows line ends and a byte-order mark undone.
+
+    RegionError when the file is missing or unreadable, or naming the line of the first byte that is
+    not UTF-8.
+    """
     try:
-        return data.decode("utf-8").replace("\r\n", "\n")
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise RegionError(path, None, "missing: restore this file from the handout") from None
+    except OSError as e:
+        raise RegionError(path, None, f"cannot be read ({e.strerror})") from None
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise RegionError(path, data[:e.start].count(b"\n") + 1, "the file is not UTF-8; save it as UTF-8") from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
 def read_manifest(package_dir):
@@ -177,19 +210,35 @@ def read_manifest(package_dir):
     if not path.is_file():
         raise RegionError(path, None, "missing; it comes with the handout (copy it back from the handout zip)")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, OSError) as e:
         raise RegionError(path, None, f"unreadable ({e}); copy it back from the handout zip") from None
+    if not _is_manifest(manifest):
+        raise RegionError(path, None, "not the handout's manifest; copy it back from the handout zip")
+    return manifest
+
+
+def _is_manifest(manifest):
+    modules = manifest.get("modules") if isinstance(manifest, dict) else None
+    return isinstance(modules, dict) and all(
+        isinstance(info, dict) and isinstance(info.get("outside_sha256"), str)
+        and isinstance(info.get("regions"), list) and all(isinstance(r, str) for r in info["regions"])
+        for info in modules.values())
 
 
 @dataclass
 class Problem:
-    """Something wrong with a submission. ``fatal`` problems stop ``make_submission``."""
+    """Something wrong with a package or a submission, at ``path:line``.
+
+    ``fatal``: in ``collect``, ``make_submission`` stops and writes nothing; in ``parse_submission``, the
+    region named by ``region`` cannot be graded. ``region`` is the id concerned, or None.
+    """
 
     path: str
     line: int | None
     message: str
     fatal: bool
+    region: str | None = None
 
     def __str__(self):
         return str(RegionError(self.path, self.line, self.message))
@@ -208,49 +257,49 @@ def collect(package_dir, manifest):
     """Read every module the manifest names from ``package_dir``.
 
     Fatal problems: a missing module, an unreadable or non-UTF-8 file, a broken marker, a region the
-    manifest expects but the file lacks, or one it does not expect. Warnings: a syntax error, an
-    unfilled region, code changed outside the regions. Regions of a module with a fatal problem are
-    left out; the rest are kept, so a grader can still grade them.
+    manifest expects but the file lacks, or one it does not expect, and a syntax error. Warnings: an
+    unfilled region, code changed outside the regions. The regions of a module that cannot be read or
+    whose markers are broken are left out; the rest are kept (a syntax error included, with the region
+    it falls in named), so a grader can still grade them.
     """
     out = Collected()
     for name, info in sorted(manifest["modules"].items()):
         path = Path(package_dir) / name
         module = name[:-3]
-        if not path.is_file():
-            out.problems.append(Problem(str(path), None, "missing: restore this file from the handout", True))
-            continue
         try:
             source = read_source(path)
             regions = find_regions(source, module, path)
         except RegionError as e:
             out.problems.append(Problem(e.path, e.line, e.message, True))
             continue
-        except OSError as e:
-            out.problems.append(Problem(str(path), None, f"cannot be read ({e.strerror})", True))
-            continue
         found = {r.id: r for r in regions}
         for rid in info["regions"]:
             if rid not in found:
                 out.problems.append(Problem(str(path), None, f"region {rid} is missing: restore its "
-                                                             f"{BEGIN_MARKER} / {END_MARKER} lines", True))
+                                                             f"{BEGIN_MARKER} / {END_MARKER} lines", True, rid))
         for rid, region in found.items():
             if rid not in info["regions"]:
                 out.problems.append(Problem(str(path), region.begin, f"unexpected region {rid}: only the "
-                                                                     f"handout's regions are graded", True))
+                                                                     f"handout's regions are graded", True, rid))
             else:
                 out.regions[rid] = region
-        _warn_about_module(out, path, source, module, found, info)
+        _check_module(out, path, source, module, found, info)
     return out
 
 
-def _warn_about_module(out, path, source, module, found, info):
+def _check_module(out, path, source, module, found, info):
     try:
         compile(source, str(path), "exec", dont_inherit=True)
     except SyntaxError as e:
-        out.problems.append(Problem(str(path), e.lineno, f"syntax error: {e.msg}", False))
+        region = next((r for r in found.values() if e.lineno is not None and r.begin < e.lineno < r.end), None)
+        where = f" in region {region.id}" if region else ""
+        hint = "; fix it, or put back the raise NotImplementedError line to leave the region out" if region else ""
+        out.problems.append(Problem(str(path), e.lineno, f"syntax error{where}: {e.msg}{hint}", True,
+                                    region.id if region else None))
     for region in found.values():
         if is_unfilled(region.text):
-            out.problems.append(Problem(str(path), region.begin, f"{region.id} is not filled in yet", False))
+            out.problems.append(Problem(str(path), region.begin, f"{region.id} is not filled in yet", False,
+                                        region.id))
     if text_hash(outside_text(source, module, path)) != info["outside_sha256"]:
         out.changed_outside.append(path.name)
         out.problems.append(Problem(str(path), None, "changed outside the YOUR CODE regions; only the "
@@ -268,7 +317,7 @@ def is_unfilled(text):
 
 @dataclass
 class Submission:
-    """What ``submission.md`` holds: who, when, and the text of each region by id."""
+    """What ``submission.md`` holds: who, when, the text of each region by id, and what is wrong."""
 
     name: str
     student_id: str
@@ -281,67 +330,118 @@ def render_submission(sub):
     """The markdown text of a submission: a header, a section per file, a fenced block per region.
 
     Each block is preceded by a comment with the region's id and the SHA-256 of its text, and fenced with
-    more backticks than the text holds in a row, so that the text comes back exactly.
+    more backticks than the text holds in a row, so that the text comes back exactly. ValueError when a
+    header value holds a newline, an id is not one word or a text is not whole lines.
     """
+    for label, value in (("name", sub.name), ("id", sub.student_id), ("date", sub.date)):
+        if "\n" in value:
+            raise ValueError(f"the {label} {value!r} holds a newline; it must fit on its header line")
     out = [TITLE, "", f"- name: {sub.name}", f"- id: {sub.student_id}", f"- date: {sub.date}", ""]
     current_file = None
     for rid, text in sub.regions.items():
+        if not re.fullmatch(r"[^\s:]+:\S+", rid):
+            raise ValueError(f"region id {rid!r} is not '<module>:<Qualname>'")
+        if text and not text.endswith("\n"):
+            raise ValueError(f"region {rid}: a region's text is whole lines, so it ends with a newline")
         file = rid.split(":", 1)[0] + ".py"
         if file != current_file:
             out += [f"## {file}", ""]
             current_file = file
         longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
         fence = "`" * max(3, longest + 1)
-        if text and not text.endswith("\n"):
-            raise ValueError(f"region {rid}: a region's text is whole lines, so it ends with a newline")
         out += [f"### {rid}", "", f"<!-- region {rid} sha256={text_hash(text)} -->", fence + "python",
                 text + fence, ""]
     return "\n".join(out)
 
 
 def parse_submission(text, path="submission.md"):
-    """Read a ``submission.md`` back into a Submission.
+    """Read a ``submission.md`` back into a Submission, grading what can be graded.
 
-    Raises RegionError (with the line) when the header is missing, a block is not closed or a region
-    appears twice. A region whose text no longer matches its hash (edited by hand after it was made) is
-    kept, with a problem saying so.
+    Raises RegionError only when ``text`` is not a submission at all (its first line is not the title).
+    Anything else goes into ``Submission.problems`` and the parser reads on: a header line missing
+    (warning); a region whose comment is not followed by a code block, or whose block is not closed
+    before the next region or the end of the file (fatal for that region, which is left out); a region
+    that appears twice (the first is kept); a region edited after it was written (its hash differs; kept,
+    with a warning).
     """
-    lines = split_lines(text.replace("\r\n", "\n"))
-    if not lines or lines[0].rstrip("\n") != TITLE:
+    text = text.removeprefix("\ufeff")
+    if "\n" in text and text.count("\r\n") == text.count("\n"):   # saved with Windows line ends
+        text = text.replace("\r\n", "\n")
+    lines = split_lines(text)
+    if not lines or lines[0].rstrip() != TITLE:
         raise RegionError(path, 1, f"not a submission.md: the first line should be {TITLE!r}")
-    header = {}
-    for line in lines[1:8]:
-        m = re.fullmatch(r"- (name|id|date): (.*)\n?", line)
-        if m:
-            header[m.group(1)] = m.group(2)
+    sub = Submission("", "", "", {}, [])
+    start = _parse_header(lines, sub, str(path))
+    _parse_regions(lines, start, sub, str(path))
+    return sub
+
+
+def _parse_header(lines, sub, path):
+    """Fill in name, id and date from the lines before the first section; return where it ends."""
+    found, i = {}, 1
+    while i < len(lines) and not lines[i].startswith("## ") and not _REGION_LINE.fullmatch(lines[i].rstrip("\n")):
+        m = _HEADER_LINE.fullmatch(lines[i])
+        if m and m.group(1) in found:
+            sub.problems.append(Problem(path, i + 1, f"a second '- {m.group(1)}:' line (the first, at line "
+                                                     f"{found[m.group(1)]}, is used)", False))
+        elif m:
+            found[m.group(1)] = i + 1
+            setattr(sub, "student_id" if m.group(1) == "id" else m.group(1), m.group(2) or "")
+        i += 1
     for key in ("name", "id", "date"):
-        if key not in header:
-            raise RegionError(path, None, f"the header has no '- {key}:' line")
-    sub = Submission(header["name"], header["id"], header["date"], {})
-    i = 0
+        if key not in found:
+            sub.problems.append(Problem(path, None, f"the header has no '- {key}:' line", False))
+    return i
+
+
+def _opens_block(lines, i):
+    """The region comment at ``lines[i]`` and the fence on the next line, when they are there."""
+    m = _REGION_LINE.fullmatch(lines[i].rstrip("\n"))
+    fence = _FENCE.fullmatch(lines[i + 1].rstrip("\n")) if m and i + 1 < len(lines) else None
+    return (m, fence) if fence else None
+
+
+def _parse_regions(lines, i, sub, path):
+    first_seen = {}
     while i < len(lines):
         m = _REGION_LINE.fullmatch(lines[i].rstrip("\n"))
-        i += 1
         if not m:
-            continue
-        rid, digest, start = m.group(1), m.group(2), i
-        fence = _FENCE.fullmatch(lines[i].rstrip("\n")) if i < len(lines) else None
-        if not fence:
-            raise RegionError(path, i + 1, f"region {rid}: expected a ```python line after its comment")
-        body, i = [], i + 1
-        while i < len(lines) and lines[i].rstrip("\n") != fence.group(1):
-            body.append(lines[i])
             i += 1
-        if i == len(lines):
-            raise RegionError(path, start + 1, f"region {rid}: its code block is never closed (truncated file?)")
-        i += 1
-        if rid in sub.regions:
-            raise RegionError(path, start, f"region {rid} appears twice")
-        sub.regions[rid] = "".join(body)
-        if text_hash(sub.regions[rid]) != digest:
-            sub.problems.append(Problem(str(path), start, f"region {rid} was edited after make_submission "
-                                                          f"wrote it (its hash differs)", False))
-    return sub
+            continue
+        rid, digest, at = m.group(1), m.group(2), i + 1
+        opened = _opens_block(lines, i)
+        if not opened:
+            sub.problems.append(Problem(path, at, f"region {rid}: the line after its comment should open a "
+                                                  f"```python block; this region cannot be graded", True, rid))
+            i += 1
+            continue
+        fence = opened[1].group(1)
+        close = next((j for j in range(i + 2, len(lines)) if lines[j].rstrip("\n") == fence), None)
+        end = len(lines) if close is None else close
+        body = "".join(lines[i + 2:end])
+        if close is None or text_hash(body) != digest:
+            # A block whose closing fence was lost runs into the next region (or to the end of the file);
+            # a region text that merely looks like a region comment still matches its hash.
+            following = next((j for j in range(i + 2, end) if _opens_block(lines, j)), None)
+            if close is None or following is not None:
+                before = (f"before the region at line {following + 1}" if following is not None
+                          else "before the end of the file (truncated?)")
+                sub.problems.append(Problem(path, at, f"region {rid}: its code block is not closed {before}; "
+                                                      f"this region cannot be graded", True, rid))
+                if following is None:
+                    return
+                i = following
+                continue
+        i = close + 1
+        if rid in first_seen:
+            sub.problems.append(Problem(path, at, f"region {rid} appears twice, at lines {first_seen[rid]} and "
+                                                  f"{at}; the first is graded", False, rid))
+            continue
+        first_seen[rid] = at
+        sub.regions[rid] = body
+        if text_hash(body) != digest:
+            sub.problems.append(Problem(path, at, f"region {rid} was edited after make_submission wrote it "
+                                                  f"(its hash differs)", False, rid))
 
 
 def write_atomically(path, data):
@@ -364,28 +464,62 @@ def upload_name(name, student_id):
     return f"{name}_{student_id}_{PACKAGE}"
 
 
-def build_zip(package_dir, submission_md, name, student_id, zip_path):
+def _packable(path, top):
+    """Files of the package that go into the upload: not caches, not hidden files."""
+    parts = path.relative_to(top).parts
+    return path.is_file() and "__pycache__" not in parts and not any(p.startswith(".") for p in parts) \
+        and path.suffix != ".pyc"
+
+
+# Beside the package, what goes into the upload: the report, its pictures, and the notebook.
+REPORT_FILES = ("report.md", "check_gradients.ipynb")
+REPORT_PICTURES = (".png", ".jpg", ".jpeg", ".svg")
+
+
+def build_zip(package_dir, submission_text, name, student_id, zip_path):
     """Pack the upload folder ``<name>_<id>_hw1_student/``: the package as ``hw1_student/``,
-    ``submission.md``, and the report and notebook when they sit beside the package."""
+    ``submission.md``, and, when they sit beside the package, ``report.md``, its pictures and the
+    notebook."""
     top = upload_name(name, student_id)
-    package_dir, root = Path(package_dir), Path(package_dir).parent
-    buf = tempfile.SpooledTemporaryFile()
+    package_dir = Path(package_dir)
+    root = package_dir.resolve().parent
+    buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        def add(arcname, data):
+            info = zipfile.ZipInfo(f"{top}/{arcname}", _ZIP_TIME)
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            z.writestr(info, data)
+
         for path in sorted(package_dir.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                z.write(path, f"{top}/{PACKAGE}/{path.relative_to(package_dir).as_posix()}")
-        z.write(submission_md, f"{top}/submission.md")
-        for extra in ("report.md", "check_gradients.ipynb"):
-            if (root / extra).is_file():
-                z.write(root / extra, f"{top}/{extra}")
-    buf.seek(0)
-    write_atomically(zip_path, buf.read())
+            if _packable(path, package_dir):
+                add(f"{PACKAGE}/{path.relative_to(package_dir).as_posix()}", path.read_bytes())
+        add("submission.md", submission_text.encode("utf-8"))
+        extras = [root / extra for extra in REPORT_FILES]
+        extras += sorted(p for p in root.iterdir() if p.suffix.lower() in REPORT_PICTURES)
+        for extra in extras:
+            if extra.is_file():
+                add(extra.name, extra.read_bytes())
+    write_atomically(zip_path, buf.getvalue())
 
 
 def _check_identity(label, value):
-    if not value.strip() or any(c in value for c in "/\\\n\r\t") or not value.isprintable():
-        raise RegionError(f"--{label}", None, f"{value!r} cannot be part of a file name; use letters and digits")
-    return value.strip()
+    value = value.strip()
+    bad = sorted({c for c in value if c in '/\\:*?"<>|' or not c.isprintable()})
+    if not value or bad:
+        why = f"holds {''.join(bad)!r}" if bad else "is empty"
+        raise RegionError(f"--{label}", None, f"{value!r} {why}, and it is part of the upload's file name; "
+                                              f"use letters and digits")
+    return value
+
+
+def _fail(lines, out, zip_path):
+    """Report errors, one line each; remove an upload zip that would no longer match the code."""
+    for line in lines:
+        print(f"make_submission: error: {line}; {out} not written", file=sys.stderr)
+    if zip_path is not None and zip_path.exists():
+        zip_path.unlink()
+        print(f"make_submission: removed the old {zip_path}: it no longer matches your code", file=sys.stderr)
+    return 1
 
 
 def main(argv=None):
@@ -394,33 +528,42 @@ def main(argv=None):
     parser.add_argument("--id", required=True, dest="student_id", help="your student id")
     parser.add_argument("--package", default=PACKAGE, help="the package folder (default: %(default)s)")
     parser.add_argument("--out", default="submission.md", help="where to write (default: %(default)s)")
-    parser.add_argument("--zip", action="store_true", help="also pack <name>_<id>_hw1_student.zip")
+    parser.add_argument("--zip", action="store_true",
+                        help="also pack <name>_<id>_hw1_student.zip, beside the submission.md")
     args = parser.parse_args(argv)
+    out, zip_path = Path(args.out), None
     try:
         name = _check_identity("name", args.name)
         student_id = _check_identity("id", args.student_id)
+        zip_path = out.parent / f"{upload_name(name, student_id)}.zip" if args.zip else None
         package = Path(args.package)
         if not package.is_dir():
             raise RegionError(package, None, "no such folder; run this next to hw1_student/ or pass --package")
         collected = collect(package, read_manifest(package))
     except RegionError as e:
-        print(f"make_submission: error: {e}", file=sys.stderr)
-        return 1
+        return _fail([str(e)], out, zip_path)
+    errors = [str(p) for p in collected.problems if p.fatal]
+    if errors:
+        return _fail(errors, out, zip_path)
     for problem in collected.problems:
-        print(f"make_submission: {'error' if problem.fatal else 'warning'}: {problem}", file=sys.stderr)
-    if any(p.fatal for p in collected.problems):
-        print("make_submission: nothing written; fix the errors above and run it again", file=sys.stderr)
-        return 1
+        print(f"make_submission: warning: {problem}", file=sys.stderr)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     texts = {rid: r.text for rid, r in collected.regions.items()}
-    write_atomically(args.out, render_submission(Submission(name, student_id, date, texts)))
-    print(f"wrote {args.out}: {len(texts)} regions")
-    if args.zip:
-        zip_path = Path(f"{upload_name(name, student_id)}.zip")
-        build_zip(package, args.out, name, student_id, zip_path)
+    text = render_submission(Submission(name, student_id, date, texts))
+    try:
+        if zip_path is not None:           # first: a zip that fails leaves the old submission.md alone
+            build_zip(package, text, name, student_id, zip_path)
+        write_atomically(out, text)
+    except OSError as e:
+        return _fail([f"{e.filename or out}: cannot write ({e.strerror})"], out, zip_path)
+    unfilled = sum(is_unfilled(t) for t in texts.values())
+    print(f"wrote {out}: {len(texts)} regions, {unfilled} not filled in yet")
+    if zip_path is not None:
         print(f"wrote {zip_path}: upload this file")
     return 0
 
 
 if __name__ == "__main__":
+    for stream in (sys.stdout, sys.stderr):      # a console that cannot show 张三 must not crash the script
+        stream.reconfigure(errors="backslashreplace")
     sys.exit(main())

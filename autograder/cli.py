@@ -1,12 +1,19 @@
 """The command line: parse arguments, call one function of the API, print one line per problem."""
 
 import argparse
+import importlib
 import sys
 
 from make_submission import RegionError
 
 from . import handout
+from .load import SubmissionError
 from .paths import HANDOUT_DIR
+from .render import render_terminal, write_feedback, write_results_json
+
+
+class OutputError(Exception):
+    """A file the TA asked for could not be written."""
 
 
 def _handout(args):
@@ -25,6 +32,35 @@ def _handout(args):
     return 0
 
 
+def _grade(args):
+    # Looked up at call time: the grading core is its own module, and tests put a fake one in its place.
+    report = importlib.import_module("autograder.grade").grade(args.path, timeout=args.timeout)
+    render_terminal(report)
+    for path, write in ((args.json, write_results_json), (args.feedback, write_feedback)):
+        if path:
+            try:
+                write(report, path)
+            except OSError as e:
+                raise OutputError(f"cannot write {path} ({e.strerror or e})") from None
+            print(f"wrote {path}")
+    return 0
+
+
+def _demo(args):
+    importlib.import_module("autograder.demo").run_demo()
+    return 0
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m autograder", description="nnhw's autograder")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -33,6 +69,16 @@ def build_parser():
     p.add_argument("--check", action="store_true", help="exit 1, naming each file, if the handout drifted")
     p.add_argument("--zip", metavar="PATH", help="build the students' zip at PATH")
     p.set_defaults(run=_handout)
+    p = verbs.add_parser("grade", help="grade one submission: a package folder, an upload folder, a zip "
+                                       "or a submission.md")
+    p.add_argument("path", metavar="PATH", help="the submission to grade")
+    p.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
+    p.add_argument("--feedback", metavar="FILE", help="also write the student's feedback (markdown) to FILE")
+    p.add_argument("--timeout", type=_seconds, default=10.0,
+                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    p.set_defaults(run=_grade)
+    p = verbs.add_parser("demo", help="grade the example submissions in examples/ (what `make demo` runs)")
+    p.set_defaults(run=_demo)
     return parser
 
 
@@ -40,6 +86,6 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except RegionError as e:
+    except (RegionError, SubmissionError, OutputError) as e:
         print(f"autograder {args.verb}: error: {e}", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ from make_submission import (MANIFEST, PACKAGE, RegionError, find_regions, outsi
 
 from .paths import HANDOUT_DIR, KIT_FILES, REFERENCE_DIR, REPO_ROOT, STUDENT_README
 
+ZIP_TOP = "hw1"                 # the one folder the students' zip unpacks to
+
 
 def stub_text(region):
     """A region's handout text: its hint comments, then a ``raise`` naming the region."""
@@ -23,14 +25,21 @@ def stub_text(region):
     return "".join(hints) + f'{region.indent}raise NotImplementedError("{region.id}")\n'
 
 
+def _shipped(path, rel):
+    """Files of the reference that belong in the handout: not caches, not hidden (editor, OS) files."""
+    parts = rel.split("/")
+    return path.is_file() and "__pycache__" not in parts and not any(p.startswith(".") for p in parts) \
+        and path.suffix != ".pyc"
+
+
 def generate(reference_dir=REFERENCE_DIR):
     """The handout as ``{relative path: bytes}``, manifest included."""
     reference_dir = Path(reference_dir)
     files, manifest = {}, {"package": PACKAGE, "modules": {}}
     for path in sorted(reference_dir.rglob("*")):
-        if not path.is_file() or "__pycache__" in path.parts:
-            continue
         rel = path.relative_to(reference_dir).as_posix()
+        if not _shipped(path, rel):
+            continue
         if path.suffix != ".py":
             files[rel] = path.read_bytes()
             continue
@@ -47,14 +56,15 @@ def generate(reference_dir=REFERENCE_DIR):
 
 
 def write(out_dir=HANDOUT_DIR, reference_dir=REFERENCE_DIR):
-    """Regenerate the handout folder; files the handout no longer has are removed."""
+    """Regenerate the handout folder; files the handout no longer has are removed (caches and hidden
+    files are left alone, as ``drift`` ignores them)."""
     out_dir, files = Path(out_dir), generate(reference_dir)
     for rel, data in files.items():
         (out_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         write_atomically(out_dir / rel, data)
     for path in sorted(out_dir.rglob("*"), reverse=True):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel not in files and "__pycache__" not in path.parts:
+        if _shipped(path, rel) and rel not in files:
             path.unlink()
     return sorted(files)
 
@@ -62,8 +72,8 @@ def write(out_dir=HANDOUT_DIR, reference_dir=REFERENCE_DIR):
 def drift(out_dir=HANDOUT_DIR, reference_dir=REFERENCE_DIR):
     """The relative paths where ``out_dir`` differs from a fresh handout (missing, extra or changed)."""
     out_dir, files = Path(out_dir), generate(reference_dir)
-    present = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts} if out_dir.is_dir() else set()
+    present = {rel for rel in (p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*"))
+               if _shipped(out_dir / rel, rel)} if out_dir.is_dir() else set()
     changed = [rel for rel in files if rel not in present or (out_dir / rel).read_bytes() != files[rel]]
     return sorted(changed + sorted(present - set(files)))
 
@@ -72,13 +82,18 @@ def build_zip(zip_path, reference_dir=REFERENCE_DIR):
     """The students' zip: ``hw1/`` with the package, the notebook, the scripts and the students' README.
 
     The package comes from ``generate``, not from the working tree, so the zip is always in sync; no
-    file of ``autograder/`` goes in.
+    file of ``autograder/`` goes in. Entries carry a fixed time, so the same kit gives the same zip.
+    RegionError naming the file when a kit file is missing.
     """
+    kit = {f"{PACKAGE}/{rel}": data for rel, data in generate(reference_dir).items()}
+    for name, source in [(name, REPO_ROOT / name) for name in KIT_FILES] + [("README.md", STUDENT_README)]:
+        if not source.is_file():
+            raise RegionError(source.relative_to(REPO_ROOT), None, "missing: the students' zip needs it")
+        kit[name] = source.read_bytes()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for rel, data in sorted(generate(reference_dir).items()):
-            z.writestr(f"hw1/{PACKAGE}/{rel}", data)
-        for name in KIT_FILES:
-            z.write(REPO_ROOT / name, f"hw1/{name}")
-        z.write(STUDENT_README, "hw1/README.md")
+        for name, data in sorted(kit.items()):
+            info = zipfile.ZipInfo(f"{ZIP_TOP}/{name}", (1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            z.writestr(info, data)
     write_atomically(zip_path, buf.getvalue())

@@ -24,16 +24,17 @@ def numeric_gradient(f, x, dY=None, h=1e-6):
     if x.dtype != np.float64:
         raise TypeError(f"numeric_gradient needs float64 input for a precise check; got {x.dtype}")
     dx = np.zeros_like(x)
-    flat, dflat = x.reshape(-1), dx.reshape(-1)   # views: changing flat changes x
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
+    # Index x itself: x.reshape(-1) would be a copy for a non-contiguous x (a transposed W, say),
+    # and nudging a copy leaves f unchanged.
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
         plus = np.asarray(f(x), dtype=np.float64).copy()
-        flat[i] = old - h
+        x[idx] = old - h
         minus = np.asarray(f(x), dtype=np.float64).copy()
-        flat[i] = old
+        x[idx] = old
         diff = plus - minus
-        dflat[i] = np.sum(diff * dY) / (2 * h) if dY is not None else float(diff) / (2 * h)
+        dx[idx] = np.sum(diff * dY) / (2 * h) if dY is not None else float(diff) / (2 * h)
     return dx
 
 

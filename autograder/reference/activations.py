@@ -123,8 +123,9 @@ class ReLU(Activation):
 
         Notes
         -----
-        ``f'(z) = 1`` for ``z > 0`` and ``0`` otherwise (we take 0 at the kink ``z = 0``), so
-        ``dZ = dY * (Z > 0)``. Do not change ``dY`` in place: the caller still owns it.
+        ``f'(z) = 1`` for ``z > 0`` and ``0`` otherwise (we take 0 at the kink ``z = 0``): the upstream
+        gradient passes where the input was positive and is blocked elsewhere. Do not change ``dY`` in
+        place: the caller still owns it.
         """
         Z = self.cache["Z"]
         ### BEGIN YOUR CODE ###

@@ -1,0 +1,44 @@
+"""Which sandbox this machine allows, found once per grader process by trying it."""
+
+import functools
+import os
+import tempfile
+from pathlib import Path
+
+from .launch import SandboxError, launch
+from .limits import Limits
+
+# Tried in this order; "none" always works.
+MODES_AS_ROOT = ("root", "userns")
+MODES_AS_USER = ("userns",)
+
+
+def describe(mode: str, uid: str) -> str:
+    """The ``ChildOutcome.isolation`` of a run."""
+    common = "no capabilities, no_new_privs, read-only whitelisted root, no network"
+    if mode == "root":
+        return f"namespaces pid+mount+net+ipc+uts, uid {uid} (its own), {common}"
+    if mode == "userns":
+        return (f"namespaces user+pid+mount+net+ipc+uts, uid 0 of its own user namespace "
+                f"(uid {os.geteuid()} outside), {common}")
+    return ("reduced: no namespaces (not root, and user namespaces unavailable): own session, rlimits, "
+            "best-effort cleanup; the child runs as the grader's user and can read the repository")
+
+
+def probe(mode: str) -> bool:
+    """True when a trivial child runs to "ok" in ``mode``."""
+    with tempfile.TemporaryDirectory(prefix="nnhw-probe-") as scratch:
+        try:
+            outcome = launch(mode, Path(scratch), ["-I", "-S", "-c", "pass"], Limits(timeout=10), describe)
+        except SandboxError:
+            return False
+    return outcome.ending == "ok"
+
+
+@functools.cache
+def isolation_mode() -> str:
+    """"root", "userns" or "none": the strongest sandbox that works here (cached)."""
+    for mode in MODES_AS_ROOT if os.geteuid() == 0 else MODES_AS_USER:
+        if probe(mode):
+            return mode
+    return "none"

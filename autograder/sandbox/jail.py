@@ -1,0 +1,372 @@
+"""The sandbox's trusted launcher, run by the grader as ``python -I -S jail.py CONFIG``; never imported.
+
+It is standalone (standard library only) because it starts before the repository is hidden from the run,
+and it starts fast: no ``json``, ``re`` or ``signal`` (10 ms together); CONFIG is a hex ``marshal`` dict
+written by ``launch.py``. It reports to the status pipe (``config["status_fd"]``), which the student's
+process never holds, in text lines: ``uid N``, ``pid N``, ``memory RSS``, ``exit STATUS CPU MAXRSS``,
+``error TEXT``.
+
+One run, with namespaces (modes "root" and "userns")::
+
+    grader ── outer ── supervisor = PID 1 of a new PID namespace ── student python ── its children
+
+* outer creates the namespaces (PID, mount, network, IPC, UTS; and a user namespace in mode "userns"),
+  forks the supervisor and waits for it. On SIGTERM (the grader's timeout) it SIGKILLs the supervisor,
+  and the kernel then kills every process of the namespace; outer exits only once they are all gone.
+  Outer and supervisor die with their parent (PR_SET_PDEATHSIG), so a dead grader leaves nothing behind.
+* the supervisor builds the run's file system (a read-only tmpfs root holding read-only binds of the
+  system and of Python, scratch read-write, a private /tmp, a fresh /proc, a few /dev nodes), forks the
+  student python with limits and without privileges, reaps, watches the total memory of the run, and
+  reports how the student ended.
+
+Without namespaces (mode "none") outer is the supervisor itself: a child subreaper in its own session
+that kills whatever the student left behind.
+"""
+
+import _signal as signal      # the C module: `signal` imports enum, 4 ms of every run's start
+import ctypes
+import marshal
+import os
+import resource
+import sys
+import time
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000      # an empty network namespace: the run has no network at all
+NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+# statvfs() flag -> mount() flag. A bind inherits these from its source, and inside a user namespace a
+# remount must keep them (they are locked), so every remount carries them over.
+STATVFS_TO_MOUNT = {1: MS_RDONLY, 2: MS_NOSUID, 4: MS_NODEV, 8: MS_NOEXEC, 1024: 1024, 2048: 2048,
+                    4096: 1 << 21}
+
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
+PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 36, 38, 47, 4
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "ppc64": 203,
+                  "s390x": 217, "i686": 217, "armv7l": 218}
+POLL_SECONDS = 0.05            # how often the supervisor measures the run's memory
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
+class CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def check(result, what):
+    if result == -1:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def prctl(option, value=0):
+    check(libc.prctl(option, value, 0, 0, 0), f"prctl({option})")
+
+
+def mount(source, target, fstype, flags, data=None):
+    encode = lambda text: None if text is None else os.fsencode(text)  # noqa: E731
+    check(libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)),
+          f"mount {source} on {target}")
+
+
+def pivot_root(new_root, put_old):
+    number = SYS_PIVOT_ROOT[os.uname().machine]
+    check(libc.syscall(number, os.fsencode(new_root), os.fsencode(put_old)), f"pivot_root {new_root}")
+
+
+def report(config, *words):
+    """One status line to the grader; the grader ignores all but the first of each kind."""
+    os.write(config["status_fd"], (" ".join(str(word) for word in words) + "\n").encode())
+
+
+def write_file(path, text):
+    with open(path, "w") as stream:
+        stream.write(text)
+
+
+# --- the file system of the run ------------------------------------------------------------------------
+
+def remount(target, flags):
+    kept = 0
+    for statvfs_flag, mount_flag in STATVFS_TO_MOUNT.items():
+        if os.statvfs(target).f_flag & statvfs_flag:
+            kept |= mount_flag
+    mount(None, target, None, MS_REMOUNT | MS_BIND | kept | flags)
+
+
+def place(kind, source, dest):
+    """Put one entry of the layout (see ``layout.py``) into /newroot; sources are read through /oldroot."""
+    target = "/newroot" + dest
+    if kind == "hide":                      # only where a bind above exposed it
+        if os.path.isdir(target) and not os.path.islink(target):
+            mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
+        elif os.path.lexists(target) and not os.path.islink(target):
+            mount("/oldroot/dev/null", target, None, MS_BIND)
+            remount(target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)    # nodev: cannot be opened
+        return
+    os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+    if kind == "symlink":
+        os.symlink(source, target)
+    elif kind == "dev":
+        open(target, "w").close()
+        mount("/oldroot" + source, target, None, MS_BIND)
+    else:
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        if kind in ("ro", "rw"):            # not MS_REC: a submount of the source would stay writable
+            mount("/oldroot" + source, target, None, MS_BIND)
+            remount(target, MS_NOSUID | MS_NODEV | (MS_RDONLY if kind == "ro" else 0))
+        elif kind == "tmpfs":
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, source)
+        elif kind == "proc":    # hidepid: the supervisor (root) is invisible to the student
+            mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+        else:
+            raise ValueError(f"unknown layout entry {kind!r}")
+
+
+def build_root(layout):
+    """Make the layout the root of this mount namespace, as bubblewrap does.
+
+    The bases are mounted over /tmp and pivoted into first, so that sources under /tmp stay reachable
+    as /oldroot/tmp/... while the new root is filled; the host's root is detached at the end.
+    """
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+    os.mkdir("/tmp/newroot")
+    os.mkdir("/tmp/oldroot")
+    pivot_root("/tmp", "/tmp/oldroot")
+    os.chdir("/")
+    mount("tmpfs", "/newroot", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
+    for kind, source, dest in layout:
+        place(kind, source, dest)
+    remount("/newroot", MS_RDONLY | MS_NOSUID | MS_NODEV)
+    check(libc.umount2(b"/oldroot", MNT_DETACH), "umount /oldroot")
+    os.chdir("/newroot")
+    pivot_root(".", ".")
+    check(libc.umount2(b".", MNT_DETACH), "umount the bases")
+    os.chdir("/")
+
+
+def chown_tree(root, uid, gid):
+    for path, dirs, files in os.walk(root):
+        os.chown(path, uid, gid, follow_symlinks=False)
+        for name in files + [name for name in dirs if os.path.islink(os.path.join(path, name))]:
+            os.chown(os.path.join(path, name), uid, gid, follow_symlinks=False)
+
+
+# --- the student's process -----------------------------------------------------------------------------
+
+def drop_privileges(config, uid, gid):
+    """No capability can come back: empty bounding set, then (as root) another uid, then an empty capset."""
+    if config["mode"] == "root":
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+    cap = 0
+    while libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:    # EINVAL past the last capability
+        cap += 1
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    if config["mode"] == "root":
+        os.setresuid(uid, uid, uid)
+    check(libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), (CapData * 2)()), "capset")
+
+
+def exec_student(config, uid, gid):
+    """In the forked child: never returns, and never unwinds into the supervisor's code."""
+    try:
+        os.setsid()
+        for number in signal.valid_signals():  # ignored signals would survive exec
+            if number not in (signal.SIGKILL, signal.SIGSTOP):
+                try:
+                    signal.signal(number, signal.SIG_DFL)
+                except (OSError, ValueError):
+                    pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        for number, soft, hard in config["rlimits"]:
+            inherited = resource.getrlimit(number)[1]     # only lowered: a user namespace cannot raise it
+            if inherited != resource.RLIM_INFINITY:
+                hard = min(hard, inherited)
+                soft = min(soft, hard)
+            resource.setrlimit(number, (soft, hard))
+        if config["mode"] != "none":
+            drop_privileges(config, uid, gid)
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+        os.umask(0o022)
+        os.chdir(config["scratch"])
+        os.execve(config["python"], config["argv"], config["env"])
+    except BaseException as error:
+        report(config, "error", f"could not start the child: {type(error).__name__}: {error}")
+    os._exit(126)
+
+
+# --- supervising ---------------------------------------------------------------------------------------
+
+def descendants(root):
+    """Every live or zombie descendant of ``root`` (orphans come back to us: PID 1 or a subreaper)."""
+    found, frontier = [], [root]
+    while frontier:
+        pid = frontier.pop()
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as stream:
+                    children = [int(word) for word in stream.read().split()]
+            except OSError:
+                continue
+            for child in children:
+                if child not in found:
+                    found.append(child)
+                    frontier.append(child)
+    return found
+
+
+def resident_bytes(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as stream:
+                total += int(stream.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total * os.sysconf("SC_PAGE_SIZE")
+
+
+def reap(student):
+    """Reap every exited child; the student's (status, rusage) once it has ended, else None."""
+    ended = None
+    while True:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return ended
+        if pid == 0:
+            return ended
+        if pid == student:
+            ended = (status, usage)
+
+
+def kill_descendants():
+    me = os.getpid()
+    for _ in range(10_000):
+        pids = descendants(me)
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap(None)
+        time.sleep(0.002)
+
+
+def supervise(config, uid, gid):
+    """Fork the student, wait for it while watching the run's memory, report, and end the run."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD, signal.SIGTERM})
+    student = os.fork()
+    if student == 0:
+        exec_student(config, uid, gid)
+    if config["mode"] == "none":
+        report(config, "pid", student)
+    ended = None
+    while ended is None:
+        woken = signal.sigtimedwait({signal.SIGCHLD, signal.SIGTERM}, POLL_SECONDS)
+        if woken is not None and woken.si_signo == signal.SIGTERM:    # the grader's timeout
+            break
+        ended = reap(student)
+        if ended is None:
+            rss = resident_bytes(descendants(os.getpid()))
+            if rss > config["memory_total"]:
+                report(config, "memory", rss)
+                break
+    if ended is not None:
+        status, usage = ended
+        report(config, "exit", status, round(usage.ru_utime + usage.ru_stime, 3), usage.ru_maxrss)
+    if config["mode"] == "none":
+        kill_descendants()
+    os._exit(0)                 # as PID 1, this alone kills everything left in the namespace
+
+
+def run_supervisor(config, outer):
+    """PID 1 of the new PID namespace."""
+    try:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != 0:   # a parent in an ancestor namespace reads as 0; anything else: outer died
+            os._exit(125)
+        # PID 1 gets from its own namespace only the signals it handles; Python handles SIGINT
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.umask(0o022)
+        uid = gid = 0
+        if config["mode"] == "root":
+            uid = gid = config["uid_base"] + outer      # outer's pid is unique among live runs
+            chown_tree(config["scratch"], uid, gid)
+        build_root(config["layout"])
+        prctl(PR_SET_DUMPABLE, 0)
+        report(config, "uid", uid)
+        supervise(config, uid, gid)
+    except BaseException as error:
+        report(config, "error", f"could not build the sandbox: {type(error).__name__}: {error}")
+    os._exit(125)
+
+
+def run_outer(config):
+    flags = NAMESPACES
+    if config["mode"] == "userns":
+        flags |= CLONE_NEWUSER
+        uid, gid = os.geteuid(), os.getegid()
+    check(libc.unshare(flags), "unshare")
+    if config["mode"] == "userns":
+        write_file("/proc/self/setgroups", "deny")
+        write_file("/proc/self/uid_map", f"0 {uid} 1")
+        write_file("/proc/self/gid_map", f"0 {gid} 1")
+    prctl(PR_SET_DUMPABLE, 0)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD, signal.SIGTERM})
+    outer = os.getpid()
+    supervisor = os.fork()
+    if supervisor == 0:
+        run_supervisor(config, outer)
+    while True:
+        woken = signal.sigwaitinfo({signal.SIGCHLD, signal.SIGTERM})
+        if woken.si_signo == signal.SIGTERM:
+            os.kill(supervisor, signal.SIGKILL)
+            os.waitpid(supervisor, 0)    # returns once the whole namespace is gone
+            os._exit(0)
+        if os.waitpid(supervisor, os.WNOHANG)[0]:
+            os._exit(0)
+
+
+def main():
+    config = marshal.loads(bytes.fromhex(sys.argv[1]))
+    os.set_inheritable(config["status_fd"], False)     # the student must never hold the status pipe
+    try:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != config["grader_pid"]:    # the grader died before the line above
+            os._exit(125)
+        if config["mode"] == "none":
+            prctl(PR_SET_CHILD_SUBREAPER, 1)
+            supervise(config, None, None)
+        else:
+            run_outer(config)
+    except BaseException as error:
+        report(config, "error", f"could not start the sandbox: {type(error).__name__}: {error}")
+    os._exit(125)
+
+
+if __name__ == "__main__":
+    main()

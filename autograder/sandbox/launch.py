@@ -1,0 +1,214 @@
+"""Starting one run of ``jail.py`` and watching it from the grader: output, status, timeout.
+
+Everything here is per call (no chdir, no preexec_fn, no shared state), so several threads may launch
+runs at once. The grader's end of a run is a ``subprocess.Popen`` of the launcher in its own session;
+it reads the run's output and status through pipes and waits on a pidfd, so it never polls.
+"""
+
+import marshal
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .layout import run_layout
+from .limits import Limits
+from .outcome import ChildOutcome, OutputCapture, describe_status
+
+JAIL = str(Path(__file__).with_name("jail.py"))
+# Root mode: a run's uid is UID_BASE + the launcher's pid, unique among live runs, so that parallel runs
+# do not share one RLIMIT_NPROC budget (a fork bomb in one section would stop another from starting).
+UID_BASE = 2_000_000_000
+KILL_GRACE = 1.0               # after SIGTERM at the timeout, seconds before SIGKILL
+DRAIN_GRACE = 0.2              # after the launcher ended, seconds to wait for the output pipe to close
+CHILD_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "MPLBACKEND": "Agg",
+}
+# `-I` is `-E -P -s`; the environment is ours entirely, and -E would drop PYTHONHASHSEED, so: -P -s.
+PYTHON_FLAGS = ("-P", "-s", "-B")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself could not run the child: the grader's problem, never the student's."""
+
+
+def child_env(scratch: Path) -> dict[str, str]:
+    return {**CHILD_ENV, "HOME": str(scratch)}
+
+
+def rlimits(limits: Limits, mode: str) -> list[tuple[int, int, int]]:
+    # In a user namespace, outer and the supervisor count against the run's process limit too.
+    processes = limits.processes + (2 if mode == "userns" else 0)
+    cpu = limits.cpu_seconds
+    return [
+        (resource.RLIMIT_AS, limits.memory, limits.memory),
+        (resource.RLIMIT_CPU, cpu, cpu + 1),          # SIGXCPU first, SIGKILL a second later
+        (resource.RLIMIT_FSIZE, limits.file_size, limits.file_size),
+        (resource.RLIMIT_NPROC, processes, processes),
+        (resource.RLIMIT_CORE, 0, 0),
+        (resource.RLIMIT_NOFILE, 1024, 1024),
+    ]
+
+
+def _config(mode: str, scratch: Path, python_args: list[str], limits: Limits, status_fd: int) -> bytes:
+    return marshal.dumps({
+        "mode": mode,
+        "status_fd": status_fd,
+        "grader_pid": os.getpid(),
+        "python": sys.executable,
+        "argv": [sys.executable, *python_args],
+        "env": child_env(scratch),
+        "scratch": str(scratch),
+        "rlimits": rlimits(limits, mode),
+        "memory_total": limits.memory,
+        "uid_base": UID_BASE,
+        "layout": run_layout(scratch, limits) if mode != "none" else [],
+    })
+
+
+class _Watch:
+    """The grader's view of one launcher process until it and its pipes are done."""
+
+    def __init__(self, process: subprocess.Popen, status_fd: int, limits: Limits, started: float):
+        self.process = process
+        self.limits = limits
+        self.deadline = started + limits.timeout
+        self.output = OutputCapture(limits.output)
+        self.status = bytearray()
+        self.timed_out = False
+        self.terminated_at: float | None = None
+        self.exited_at: float | None = None
+        self.selector = selectors.DefaultSelector()
+        try:                   # Linux 5.3: readable when the launcher exits; else poll() every 20 ms
+            self.pidfd: int | None = os.pidfd_open(process.pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+        for fd, kind in ((process.stdout.fileno(), "output"), (status_fd, "status"), (self.pidfd, "exit")):
+            if fd is not None:
+                os.set_blocking(fd, False)
+                self.selector.register(fd, selectors.EVENT_READ, kind)
+
+    def run(self) -> None:
+        try:
+            while True:
+                if self.pidfd is None and self.exited_at is None and self.process.poll() is not None:
+                    self.exited_at = time.monotonic()
+                if self.exited_at is not None and not self.selector.get_map():
+                    break
+                wake = self._enforce(time.monotonic())
+                if wake is None:
+                    break
+                if self.pidfd is None and self.exited_at is None:
+                    wake = min(wake, time.monotonic() + 0.02)
+                for key, _ in self.selector.select(max(0.0, wake - time.monotonic())):
+                    self._read(key)
+        finally:
+            self.selector.close()
+            if self.pidfd is not None:
+                os.close(self.pidfd)
+
+    def _enforce(self, now: float) -> float | None:
+        """Act on the clock; the next time to look again, or None to stop reading."""
+        if self.exited_at is not None:
+            # Namespace modes: every process of the run is dead, the pipes are closing. Mode "none":
+            # a leftover may hold the output pipe; it is not worth waiting for.
+            return None if now >= self.exited_at + DRAIN_GRACE else self.exited_at + DRAIN_GRACE
+        if not self.timed_out:
+            if now < self.deadline:
+                return self.deadline
+            self.timed_out, self.terminated_at = True, now
+            self.process.send_signal(signal.SIGTERM)     # the launcher kills the whole run, then exits
+        if now >= self.terminated_at + KILL_GRACE:
+            self.process.kill()
+            return now + 0.05
+        return self.terminated_at + KILL_GRACE
+
+    def _read(self, key: selectors.SelectorKey) -> None:
+        if key.data == "exit":
+            self.selector.unregister(key.fd)
+            self.exited_at = time.monotonic()
+            return
+        try:
+            data = os.read(key.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if not data:
+            self.selector.unregister(key.fd)
+        elif key.data == "output":
+            self.output.add(data)
+        elif len(self.status) < 1 << 16:
+            self.status += data
+
+    def reports(self) -> dict[str, list[str]]:
+        """The first status line of each kind, split in words."""
+        found: dict[str, list[str]] = {}
+        for line in self.status.decode("utf-8", "replace").splitlines():
+            word, _, rest = line.partition(" ")
+            found.setdefault(word, rest.split(" ") if word != "error" else [rest])
+        return found
+
+
+def launch(mode: str, scratch: Path, python_args: list[str], limits: Limits,
+           describe_isolation) -> ChildOutcome:
+    """Run ``python PYTHON_ARGS`` in the sandbox of ``mode``; see ``run_child``."""
+    status_r, status_w = os.pipe()
+    started = time.monotonic()
+    try:
+        command = [sys.executable, "-I", "-S", "-B", JAIL,
+                   _config(mode, scratch, python_args, limits, status_w).hex()]
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, env=child_env(scratch), cwd="/",
+                                   close_fds=True, pass_fds=(status_w,), start_new_session=True)
+    except OSError as error:
+        os.close(status_r)
+        raise SandboxError(f"could not start the sandbox launcher: {error}") from error
+    finally:
+        os.close(status_w)
+    with process:
+        watch = _Watch(process, status_r, limits, started)
+        try:
+            watch.run()
+        finally:
+            os.close(status_r)
+            process.kill()       # no-op unless we stopped early; Popen will not signal a reaped pid
+            process.wait()
+    elapsed = time.monotonic() - started
+    reports = watch.reports()
+    if "error" in reports:       # written only by the launcher's own code, before the child's exec
+        raise SandboxError(reports["error"][0])
+    if "exit" in reports:
+        status, cpu_seconds, _ = reports["exit"]
+        ending, exit_code = describe_status(int(status), float(cpu_seconds), limits.cpu_seconds,
+                                            watch.output.last_line())
+    elif "memory" in reports:
+        ending, exit_code = "killed: memory limit", None
+    elif watch.timed_out:
+        ending, exit_code = f"timed out after {limits.timeout:g} s", None
+    else:
+        # Only in mode "none" can the child reach its launcher (same uid) and kill it.
+        ending = f"ended without a report: the sandbox's launcher died (status {process.returncode})"
+        exit_code = None
+    if mode == "none" and "pid" in reports and "exit" not in reports:
+        _kill_group(int(reports["pid"][0]))
+    return ChildOutcome(ending=ending, exit_code=exit_code, output=watch.output.text(),
+                        elapsed=elapsed, isolation=describe_isolation(mode, reports.get("uid", ["?"])[0]))
+
+
+def _kill_group(pgid: int) -> None:
+    """Best effort for mode "none": the student's session, once its launcher is gone."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass

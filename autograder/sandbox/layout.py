@@ -1,0 +1,101 @@
+"""What a child sees of the file system: a whitelist, computed in the grader from where Python lives.
+
+A run's root is an empty read-only tmpfs holding only
+
+* the system directories (``/usr``, ``/etc``, ``/lib*``, ``/bin``, ``/sbin``), read-only;
+* the interpreter and NumPy: ``sys.base_prefix``, ``sys.prefix`` (the venv) and NumPy's site directory,
+  read-only, each at its own path, so that ``/root`` shows nothing but the interpreter;
+* the scratch directory, read-write, at its own path; a private /tmp (a tmpfs of ``Limits.file_size``);
+* a fresh /proc of the run's PID namespace and /dev/{null,zero,full,random,urandom}.
+
+Everything else is absent. Top-level entries of the repository that one of the binds above would expose
+anyway (a venv in the repository exposes nothing, but a system Python under the repository would) get
+an empty read-only tmpfs over them, so the reference solution, the tests and ``.git`` are never visible.
+
+An entry is ``(kind, source, dest)``, in mount order; ``jail.place`` performs it.
+"""
+
+import functools
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from .. import REPO_ROOT
+from .limits import Limits
+
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+DEV_NODES = ("null", "zero", "full", "random", "urandom")
+DEV_LINKS = (("/proc/self/fd", "fd"), ("/proc/self/fd/0", "stdin"), ("/proc/self/fd/1", "stdout"),
+             ("/proc/self/fd/2", "stderr"))
+
+Entry = tuple[str, str, str]
+
+
+def _under(path: str, parent: str) -> bool:
+    return path == parent or path.startswith(parent.rstrip("/") + "/")
+
+
+def python_dirs() -> list[tuple[str, str]]:
+    """(source, dest) of the directories the interpreter needs, as the grader's own Python finds them.
+
+    The child is started as ``sys.executable`` (a venv's python is a venv only when started by its own
+    path), so each directory is bound at its path as written and at its real path.
+    """
+    paths = [sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix,
+             os.path.dirname(sys.executable)]
+    numpy = importlib.util.find_spec("numpy")
+    if numpy is not None and numpy.origin:
+        paths.append(str(Path(numpy.origin).parent.parent))
+    pairs = []
+    for path in filter(None, paths):
+        path = os.path.abspath(path)
+        for dest in (os.path.realpath(path), path):
+            if (os.path.realpath(path), dest) not in pairs:
+                pairs.append((os.path.realpath(path), dest))
+    return pairs
+
+
+@functools.cache
+def base_layout() -> tuple[Entry, ...]:
+    """The entries shared by every run: system, Python, /dev, /proc."""
+    entries: list[Entry] = []
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            entries.append(("symlink", os.readlink(path), path))
+        elif os.path.isdir(path):
+            entries.append(("ro", path, path))
+    for source, dest in sorted(python_dirs(), key=lambda pair: len(pair[1])):
+        covered = any(_under(dest, kept) for _, _, kept in entries)
+        if dest != "/" and os.path.isdir(source) and not covered:
+            entries.append(("ro", source, dest))
+    entries.append(("tmpfs", "size=64k,nr_inodes=64,mode=0755", "/dev"))
+    entries += [("dev", f"/dev/{name}", f"/dev/{name}") for name in DEV_NODES
+                if os.path.exists(f"/dev/{name}")]
+    entries += [("symlink", target, f"/dev/{name}") for target, name in DEV_LINKS]
+    entries.append(("proc", "", "/proc"))
+    return tuple(entries)
+
+
+def hidden_repo_entries(needed: list[str]) -> list[Entry]:
+    """Every top-level entry of the repository, except those holding a path the child needs."""
+    try:
+        names = sorted(os.listdir(REPO_ROOT))
+    except OSError:
+        return []
+    entries = []
+    for name in names:
+        path = str(REPO_ROOT / name)
+        if not any(_under(need, path) for need in needed):
+            entries.append(("hide", "", path))
+    return entries
+
+
+def run_layout(scratch: Path, limits: Limits) -> list[Entry]:
+    """The full layout of one run, parents before children, the hiding tmpfs last."""
+    entries = list(base_layout())
+    entries.append(("tmpfs", f"size={limits.file_size},nr_inodes=4096,mode=1777", "/tmp"))
+    entries.append(("rw", str(scratch), str(scratch)))
+    entries.sort(key=lambda entry: entry[2].rstrip("/").count("/"))   # stable: ties keep their order
+    needed = [dest for _, dest in python_dirs()] + [str(scratch)]
+    return entries + hidden_repo_entries(needed)

@@ -1,0 +1,56 @@
+"""What grading costs: one submission end to end, and where the time goes.
+
+Prints the median wall time of ``grade()`` for the reference solution and for the fresh stubs (whose
+sections are not run at all), the time of one section, and the ratio of the whole to the sum of
+its sections (below 1 when sections overlap on the machine's cores).
+"""
+
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from autograder.grade import expected, grade, grade_section
+from autograder.paths import HANDOUT_DIR
+from autograder.rubric import SECTIONS
+from autograder.sandbox import Limits
+from tests import kits
+
+REPEATS = 10
+
+
+def median_seconds(function, repeats=REPEATS):
+    function()                                   # warm caches: the reference's expected arrays, the disk
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        reference = kits.write_package(tmp / "reference", kits.reference_regions())
+        stubs = tmp / "stubs" / "hw1_student"
+        shutil.copytree(HANDOUT_DIR, stubs)
+        whole = median_seconds(lambda: grade(reference))
+        print(f"grade(reference)            {whole * 1000:7.0f} ms   (median of {REPEATS}; 6 sections, "
+              f"{len(SECTIONS)} children)")
+        print(f"grade(fresh stubs)          {median_seconds(lambda: grade(stubs)) * 1000:7.0f} ms   "
+              f"(no child runs)")
+        regions = kits.reference_regions()
+        for section in SECTIONS:
+            for probe in {c.probe for c in section.checks if c.probe}:
+                expected(probe)
+        parts = {s.name: median_seconds(lambda s=s: grade_section(s, regions, Limits()), repeats=5)
+                 for s in SECTIONS}
+        for name, seconds in parts.items():
+            print(f"  section {name:15}     {seconds * 1000:7.0f} ms")
+        print(f"whole / sum of sections     {whole / sum(parts.values()):7.2f}")
+
+
+if __name__ == "__main__":
+    main()

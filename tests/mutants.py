@@ -1,0 +1,51 @@
+"""A catalogue of mutants of the reference: each a typical student mistake in one region.
+
+(name, region, old text, new text, the section that must lose points, words its diagnosis must hold)
+"""
+
+ACT, FC, CE, NN = "activations", "fully_connected", "losses", "models"
+
+MUTANTS = [
+    ("relu mask >= 0", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "dY * (Z >= 0)", "ReLU", "Z > 0"),
+    ("relu in-place dY", f"{ACT}:ReLU.backward", "dZ = dY * (Z > 0)", "dY[Z <= 0] = 0\n        dZ = dY",
+     "ReLU", "in place"),
+    ("relu times output", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "dY * np.maximum(0, Z)", "ReLU", "output"),
+    ("relu mask only", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "(Z > 0) * 1.0", "ReLU", "upstream"),
+    ("relu abs", f"{ACT}:ReLU.forward", "np.maximum(0.0, Z)", "np.abs(Z)", "ReLU", "|Z|"),
+    ("relu loop", f"{ACT}:ReLU.forward", "np.maximum(0.0, Z)",
+     "np.array([[max(0.0, z) for z in row] for row in Z])", "ReLU", None),
+    ("softmax no shift", f"{ACT}:SoftMax.forward", "np.exp(Z - Z.max(axis=-1, keepdims=True))", "np.exp(Z)",
+     "SoftMax", "maximum"),
+    ("softmax wrong axis", f"{ACT}:SoftMax.forward", "E / E.sum(axis=-1, keepdims=True)",
+     "E / E.sum(axis=0, keepdims=True)", "SoftMax", "wrong axis"),
+    ("softmax diagonal", f"{ACT}:SoftMax.backward", "Y * (dY - np.sum(dY * Y, axis=-1, keepdims=True))",
+     "dY * Y * (1 - Y)", "SoftMax", "diagonal"),
+    ("fc dW transposed", f"{FC}:FullyConnected.backward", 'self.gradients["W"] = X.T @ dZ',
+     'self.gradients["W"] = dZ.T @ X', "FullyConnected", "transposed"),
+    ("fc db not summed", f"{FC}:FullyConnected.backward", "dZ.sum(axis=0, keepdims=True)", "dZ",
+     "FullyConnected", "summed"),
+    ("fc accumulates", f"{FC}:FullyConnected.backward", 'self.gradients["W"] = X.T @ dZ',
+     'self.gradients["W"] += X.T @ dZ', "FullyConnected", "accumulate"),
+    ("fc extra 1/N", f"{FC}:FullyConnected.backward", 'self.gradients["W"] = X.T @ dZ',
+     'self.gradients["W"] = X.T @ dZ / X.shape[0]', "FullyConnected", "1/N"),
+    ("fc skips activation", f"{FC}:FullyConnected.backward", "dZ = self.activation.backward(dLdY)",
+     "dZ = dLdY", "FullyConnected", "activation"),
+    ("fc sign", f"{FC}:FullyConnected.backward", "dX = dZ @ W.T", "dX = -(dZ @ W.T)", "FullyConnected",
+     "sign"),
+    ("fc no bias", f"{FC}:FullyConnected.forward", "Z = X @ W + b", "Z = X @ W", "FullyConnected", "bias"),
+    ("fc no activation", f"{FC}:FullyConnected.forward", "Y = self.activation.forward(Z)", "Y = Z",
+     "FullyConnected", "activation"),
+    ("fc init swapped", f"{FC}:FullyConnected._init_parameters", "self.init_weights((self.n_in, self.n_out))",
+     "self.init_weights((self.n_out, self.n_in)).T", "FullyConnected", "(n_out, n_in)"),
+    ("fc init ignored", f"{FC}:FullyConnected._init_parameters", "self.init_weights((self.n_in, self.n_out))",
+     "np.random.default_rng(0).normal(size=(self.n_in, self.n_out))", "FullyConnected", "init_weights"),
+    ("ce sum", f"{CE}:CrossEntropyLoss.forward", "/ logits.shape[0]", "", "CrossEntropy", "mean"),
+    ("ce no shift", f"{CE}:CrossEntropyLoss.forward", "shifted = logits - logits.max(axis=1, keepdims=True)",
+     "shifted = logits", "CrossEntropy", "finite"),
+    ("ce grad no 1/N", f"{CE}:CrossEntropyLoss.backward", "/ Y.shape[0]", "", "CrossEntropy", "1/N"),
+    ("model backward order", f"{NN}:NeuralNetwork.backward", "reversed(self.layers)", "self.layers", "Model",
+     "last to first"),
+    ("model forward no chain", f"{NN}:NeuralNetwork.forward", "Y = layer.forward(Y)", "Y = layer.forward(X)",
+     "Model", None),
+    ("sigmoid sign", f"{ACT}:Sigmoid.backward", "dY * S * (1.0 - S)", "-dY * S * (1.0 - S)", "Sigmoid", "sign"),
+]

@@ -1,0 +1,30 @@
+"""``make demo``: the bundled examples grade to their known scores, and every output is written."""
+
+import io
+import json
+
+from rich.console import Console
+
+from autograder.demo import run_demo
+
+# What each example is meant to show, and the score that follows from the rubric.
+EXPECTED = {
+    "Alex_Chen": 8.0,     # a SoftMax that never returns: that section times out, nothing else is lost
+    "张伟": 5.5,          # ReLU and FullyConnected only, with a Python loop in FullyConnected.forward
+    "李华": 10.0,         # complete and correct
+    "王芳": 7.625,        # ReLU mask >= 0, softmax without the max shift, db not summed, loss summed
+}
+
+
+def test_demo_grades_every_example_to_its_known_score(tmp_path):
+    console = Console(file=io.StringIO(), width=120)
+    reports = run_demo(out_dir=tmp_path, console=console)
+    scores = {r.student_name: r.score for r in reports}
+    assert scores == EXPECTED, f"example scores drifted: {scores}"
+    for folder in tmp_path.iterdir():
+        results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        assert results["score"] == EXPECTED[folder.name.split("_20")[0]], f"{folder.name}: results.json score"
+        assert (folder / "feedback.md").read_text(encoding="utf-8").strip(), f"{folder.name}: empty feedback"
+    printed = console.file.getvalue()
+    assert "timed out after 3 s" in printed, "the demo shows a section that timed out"
+    assert "7.625 / 10" in printed, "totals are printed with every decimal"

@@ -1,0 +1,643 @@
+"""The sandbox against one hostile child per behaviour, and ``read_results`` against forged files.
+
+Each child script is written into a fresh scratch directory; after every run, /proc must hold no process
+of that run (its command line names the scratch directory, and as root its uid is the run's own).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import REPO_ROOT
+from autograder.sandbox import ChildOutcome, Limits, isolation_mode, read_results, run_child
+from autograder.sandbox.isolation import describe
+from autograder.sandbox.launch import PYTHON_FLAGS, UID_BASE, launch
+from autograder.sandbox.layout import python_dirs
+
+FAST = Limits(timeout=2.0)
+namespaces_only = pytest.mark.skipif(isolation_mode() == "none", reason="needs namespaces")
+root_only = pytest.mark.skipif(isolation_mode() != "root", reason="needs the root sandbox")
+
+
+def processes_of(scratch: Path, uid: int | None = None) -> list[str]:
+    """Every process on the machine of the run in ``scratch`` or ``uid``: launcher, supervisor, child and
+    its descendants, zombies included."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            owner = int(Path(f"/proc/{pid}/status").read_text().split("\nUid:")[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        marker = os.fsencode(str(scratch))       # the launcher has it too, hex-encoded in its config
+        if marker in cmdline or marker.hex().encode() in cmdline or owner == uid:
+            command = cmdline.replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{pid}: uid {owner}: {command}")
+    return found
+
+
+def run_uid(outcome: ChildOutcome) -> int | None:
+    """The run's own uid, in the root sandbox."""
+    match = re.search(r"\buid (\d+) \(its own\)", outcome.isolation)
+    return int(match.group(1)) if match else None
+
+
+def own_children() -> list[str]:
+    me = os.getpid()
+    children = []
+    for task in os.listdir(f"/proc/{me}/task"):
+        children += Path(f"/proc/{me}/task/{task}/children").read_text().split()
+    return children
+
+
+def run(tmp_path: Path, source: str, limits: Limits = FAST, args=()) -> ChildOutcome:
+    """Run ``source`` as the child; check that the run left nothing behind."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir(exist_ok=True)
+    (scratch / "child.py").write_text(textwrap.dedent(source))
+    outcome = run_child(scratch, "child.py", list(args), limits)
+    uid = run_uid(outcome)
+    deadline = time.monotonic() + 0.5            # mode "none" cleans up asynchronously at worst
+    while processes_of(scratch, uid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    left = processes_of(scratch, uid)
+    assert left == [], f"processes left behind after {outcome.ending!r}: {left}"
+    assert own_children() == [], f"the grader has children left: {own_children()}"
+    return outcome
+
+
+# --- normal runs ---------------------------------------------------------------------------------------
+
+def test_normal_child_is_ok_and_its_results_are_read(tmp_path):
+    outcome = run(tmp_path, """
+        import sys, numpy as np
+        print("hello", sys.argv[1:])
+        np.savez("out/probe.npz", y=np.arange(6.0).reshape(2, 3), n=np.int64(3))
+    """, args=["relu", 7])
+    assert outcome.ending == "ok", f"a normal child should end ok, got {outcome.ending!r}: {outcome.output}"
+    assert outcome.exit_code == 0, f"exit code {outcome.exit_code}"
+    assert "hello ['relu', '7']" in outcome.output, f"output not captured: {outcome.output!r}"
+    results = read_results(tmp_path / "scratch" / "out")
+    np.testing.assert_array_equal(results["probe"]["y"], np.arange(6.0).reshape(2, 3), err_msg="probe.y")
+    assert results["probe"]["n"] == 3, f"probe.n: {results['probe']}"
+    assert 0 < outcome.elapsed < 2, f"elapsed {outcome.elapsed}"
+
+
+def test_environment_is_scrubbed_and_blas_single_threaded(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNHW_SECRET", "do not leak")
+    outcome = run(tmp_path, """
+        import os, sys, numpy as np
+        a = np.ones((300, 300)); a @ a
+        threads = open("/proc/self/status").read().split("Threads:")[1].split()[0]
+        print("ENV", sorted(os.environ.items()))
+        print("CWD", os.getcwd())
+        print("STDIN", os.path.realpath("/proc/self/fd/0"), repr(sys.stdin.read()))
+        print("THREADS", threads)
+        print("HASH", hash("abc"))
+        fds = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))     # the last one is listdir's own
+        print("FDS", fds[:3], len(fds))
+    """)
+    scratch = str(tmp_path / "scratch")
+    expected = sorted({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch, "LANG": "C.UTF-8",
+                       "LC_ALL": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                       "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+                       "MPLBACKEND": "Agg"}.items())
+    assert f"ENV {expected}" in outcome.output, f"environment not scrubbed: {outcome.output}"
+    assert f"CWD {scratch}\n" in outcome.output, f"cwd is not scratch: {outcome.output}"
+    assert "STDIN /dev/null ''" in outcome.output, f"stdin is not /dev/null: {outcome.output}"
+    assert "THREADS 1\n" in outcome.output, f"more than one thread after a matmul: {outcome.output}"
+    hash_zero = subprocess.run([sys.executable, "-c", "print(hash('abc'))"], env={"PYTHONHASHSEED": "0"},
+                               capture_output=True, text=True).stdout.strip()
+    assert f"HASH {hash_zero}\n" in outcome.output, f"PYTHONHASHSEED=0 not in force: {outcome.output}"
+    assert "FDS [0, 1, 2] 4\n" in outcome.output, f"the child holds more than stdin/out/err: {outcome.output}"
+
+
+@root_only
+def test_child_has_no_privileges_no_network_and_its_own_pid_namespace(tmp_path):
+    outcome = run(tmp_path, """
+        import os, socket
+        status = open("/proc/self/status").read()
+        for line in status.splitlines():
+            if line.split(":")[0] in ("Uid", "Gid", "Groups", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+                                      "NoNewPrivs"):
+                print(line.replace("\\t", " "))
+        print("PIDS", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+        try:
+            socket.create_connection(("1.1.1.1", 80), timeout=1)
+            print("NETWORK reachable")
+        except OSError as error:
+            print("NETWORK", error)
+    """)
+    lines = outcome.output.splitlines()
+    uid_line = next(line for line in lines if line.startswith("Uid"))
+    assert int(uid_line.split()[1]) >= UID_BASE, f"child is not an unprivileged uid: {uid_line}"
+    assert len(set(uid_line.split()[1:])) == 1, f"real/effective/saved uids differ: {uid_line}"
+    for cap in ("CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert f"{cap}: 0000000000000000" in lines, f"{cap} not empty: {outcome.output}"
+    assert "NoNewPrivs: 1" in lines, f"no_new_privs not set: {outcome.output}"
+    assert ["Groups:"] in [line.split() for line in lines], f"supplementary groups kept: {outcome.output}"
+    assert "PIDS [2]" in lines, f"the child sees processes besides itself: {outcome.output}"
+    assert "NETWORK reachable" not in outcome.output, f"the child has network: {outcome.output}"
+    assert f"uid {uid_line.split()[1]}" in outcome.isolation, f"isolation {outcome.isolation!r}"
+
+
+@namespaces_only
+def test_child_cannot_read_the_repository(tmp_path):
+    secret = REPO_ROOT / "autograder" / "reference" / "activations.py"
+    assert secret.is_file(), f"the test expects {secret} to exist"
+    targets = [secret, REPO_ROOT / "autograder", REPO_ROOT / "tests", REPO_ROOT / ".git", REPO_ROOT,
+               Path("/root"), Path(__file__)]
+    outcome = run(tmp_path, """
+        import os, sys
+        for path in sys.argv[1:]:
+            try:
+                if os.path.isdir(path):
+                    print("LISTED", path, sorted(os.listdir(path)))
+                else:
+                    print("READ", path, len(open(path).read()))
+            except OSError as error:
+                print("DENIED", path, type(error).__name__)
+    """, args=[str(path) for path in targets])
+    assert f"DENIED {secret}" in outcome.output, f"the reference solution is readable: {outcome.output}"
+    for path in (REPO_ROOT / "autograder", REPO_ROOT / "tests", REPO_ROOT / ".git", Path(__file__)):
+        assert f"LISTED {path}" not in outcome.output and f"READ {path}" not in outcome.output, \
+            f"{path} is visible: {outcome.output}"
+    assert f"LISTED {REPO_ROOT} ['.venv']" in outcome.output, \
+        f"the repository shows more than its venv: {outcome.output}"
+    if Path(sys.base_prefix).is_relative_to("/root"):
+        shown = [Path(sys.base_prefix).relative_to("/root").parts[0]]
+        assert f"LISTED /root {shown}" in outcome.output, \
+            f"/root shows more than the interpreter: {outcome.output}"
+    else:
+        assert "DENIED /root" in outcome.output, f"/root is visible: {outcome.output}"
+
+
+@namespaces_only
+def test_repository_stays_hidden_when_a_bind_exposes_it(tmp_path, monkeypatch):
+    """Say Python lived in a directory holding the repository: everything but the venv is covered."""
+    from autograder.sandbox import layout
+
+    exposing = [(str(REPO_ROOT.parent), str(REPO_ROOT.parent))]
+    monkeypatch.setattr(layout, "python_dirs", lambda: exposing + python_dirs())
+    layout.base_layout.cache_clear()
+    try:
+        outcome = run(tmp_path, """
+            import os, sys
+            print("TOP", sorted(os.listdir(sys.argv[1])))
+            for name in ("autograder", "tests", ".git", "pyproject.toml"):
+                path = os.path.join(sys.argv[1], name)
+                try:
+                    print("READ", name, os.listdir(path) if os.path.isdir(path) else open(path).read())
+                except OSError as error:
+                    print("DENIED", name, type(error).__name__)
+            import numpy
+            print("NUMPY OK")
+        """, args=[str(REPO_ROOT)])
+    finally:
+        monkeypatch.undo()
+        layout.base_layout.cache_clear()
+    assert ".venv" in outcome.output and "NUMPY OK" in outcome.output, f"the venv was hidden: {outcome.output}"
+    for name in ("autograder", "tests", ".git", "pyproject.toml"):
+        assert f"DENIED {name} PermissionError" in outcome.output, f"{name} is not covered: {outcome.output}"
+
+
+@namespaces_only
+def test_child_cannot_write_outside_scratch(tmp_path):
+    site = Path(np.__file__).parent.parent
+    targets = [REPO_ROOT / "pwned.txt", site / "pwned.py", Path(sys.base_prefix) / "pwned.txt",
+               Path("/usr/pwned.txt"), Path("/etc/pwned.txt"), Path("/pwned.txt"), Path(np.__file__)]
+    outcome = run(tmp_path, """
+        import sys
+        for path in sys.argv[1:]:
+            try:
+                with open(path, "a") as stream:
+                    stream.write("pwned")
+                print("WROTE", path)
+            except OSError as error:
+                print("DENIED", path, type(error).__name__)
+        open("in_scratch.txt", "w").write("fine")
+        open("/tmp/private.txt", "w").write("fine")
+        print("SCRATCH AND TMP OK")
+    """, args=[str(path) for path in targets])
+    for path in targets:
+        assert f"WROTE {path}" not in outcome.output, f"the child wrote {path}: {outcome.output}"
+    for path in targets[:-1]:
+        assert not path.exists(), f"{path} appeared on the host"
+    assert "pwned" not in Path(np.__file__).read_text()[-100:], "numpy was modified"
+    assert "SCRATCH AND TMP OK" in outcome.output, f"scratch or /tmp not writable: {outcome.output}"
+    assert (tmp_path / "scratch" / "in_scratch.txt").read_text() == "fine", "scratch write lost"
+    assert not Path("/tmp/private.txt").exists(), "the child's /tmp is the host's /tmp"
+
+
+# --- how a child ends ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source, ending, exit_code", [
+    ("import sys; sys.exit(3)", "exited with code 3", 3),
+    ("import os; os._exit(0)", "ok", 0),
+    ("raise KeyboardInterrupt", "killed by signal SIGINT (KeyboardInterrupt)", None),
+    ("def f(n): return f(n + 1)\nf(0)", "exited with code 1 (RecursionError)", 1),
+    ("import ctypes; ctypes.string_at(0)", "crashed: segmentation fault (SIGSEGV)", None),
+    ("import os; os.killpg(0, 9)", "killed by signal SIGKILL", None),
+], ids=["sys.exit(3)", "os._exit(0)", "KeyboardInterrupt", "RecursionError", "segfault", "killpg"])
+def test_ending_is_named(tmp_path, source, ending, exit_code):
+    outcome = run(tmp_path, source)
+    assert outcome.ending == ending, f"expected {ending!r}, got {outcome.ending!r}: {outcome.output[-500:]}"
+    assert outcome.exit_code == exit_code, f"exit code {outcome.exit_code}, expected {exit_code}"
+
+
+def test_child_that_kills_its_parent_costs_only_its_run(tmp_path):
+    outcome = run(tmp_path, """
+        import os, signal
+        os.kill(os.getppid(), signal.SIGKILL)
+        print("PARENT SURVIVED")
+    """)
+    assert os.getpid() > 0 and threading.main_thread().is_alive(), "the grader died"
+    if isolation_mode() != "none":
+        assert outcome.ending in ("ok", "exited with code 1 (PermissionError)"), \
+            f"killing PID 1 of the namespace must fail or be ignored: {outcome.ending!r} {outcome.output}"
+
+
+@namespaces_only
+def test_child_that_kills_everything_it_can_reach_costs_only_its_run(tmp_path):
+    outcome = run(tmp_path, """
+        import os, signal
+        try:
+            os.kill(-1, signal.SIGKILL)     # all but PID 1 and itself: there are none
+        except OSError:
+            pass
+        for pid in range(1, 1 << 16):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    """)
+    assert outcome.ending == "killed by signal SIGKILL", f"got {outcome.ending!r}: {outcome.output}"
+
+
+def test_timeout_kills_the_child(tmp_path):
+    outcome = run(tmp_path, "while True:\n    pass")
+    assert outcome.ending == "timed out after 2 s", f"got {outcome.ending!r}"
+    assert outcome.exit_code is None, f"exit code {outcome.exit_code}"
+    assert 2 <= outcome.elapsed < 3.5, f"elapsed {outcome.elapsed:.2f} s for a 2 s timeout"
+
+
+def test_grandchildren_are_killed_at_the_timeout(tmp_path):
+    outcome = run(tmp_path, """
+        import os, time
+        for _ in range(3):
+            if os.fork() == 0:              # double fork + setsid: a daemon, orphaned at once
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(1000)
+                os._exit(0)
+        if os.fork() == 0:
+            time.sleep(1000)
+        time.sleep(1000)
+    """)
+    assert outcome.ending == "timed out after 2 s", f"got {outcome.ending!r}: {outcome.output}"
+
+
+def test_grandchildren_are_killed_when_the_child_exits(tmp_path):
+    outcome = run(tmp_path, """
+        import os, time
+        for _ in range(3):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    time.sleep(1000)
+                os._exit(0)
+        print("parent leaves")
+    """)
+    assert outcome.ending == "ok", f"got {outcome.ending!r}: {outcome.output}"
+    assert outcome.elapsed < 1.5, f"the grader waited for the daemons: {outcome.elapsed:.2f} s"
+
+
+def test_fork_bomb_is_contained(tmp_path):
+    outcome = run(tmp_path, """
+        import os
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                pass
+    """)
+    assert outcome.ending == "timed out after 2 s", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+    assert outcome.elapsed < 3.5, f"elapsed {outcome.elapsed:.2f} s"
+
+
+def test_process_limit(tmp_path):
+    outcome = run(tmp_path, """
+        import os, time
+        for _ in range(20):
+            if os.fork() == 0:
+                time.sleep(1000)
+    """, Limits(timeout=5.0, processes=4))
+    assert outcome.ending == "killed: process limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+
+
+def test_memory_bomb_is_stopped(tmp_path):
+    outcome = run(tmp_path, """
+        import numpy as np
+        blocks = [np.ones(2**27) for _ in range(1000)]     # 1 GiB each
+    """, Limits(timeout=5.0, memory=1 * 2**30))
+    assert outcome.ending == "killed: memory limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+
+
+def test_memory_bomb_across_processes_is_stopped(tmp_path):
+    outcome = run(tmp_path, """
+        import os, time
+        for _ in range(6):                  # each under the per-process limit, together above it
+            if os.fork() == 0:
+                block = bytearray(600 * 2**20)
+                time.sleep(1000)
+        time.sleep(1000)
+    """, Limits(timeout=10.0, memory=1 * 2**30))
+    assert outcome.ending == "killed: memory limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+    assert outcome.elapsed < 5, f"the memory watchdog took {outcome.elapsed:.2f} s"
+
+
+def test_a_few_hundred_mb_of_arrays_fit_the_default_memory(tmp_path):
+    outcome = run(tmp_path, """
+        import numpy as np
+        a, b, c = (np.ones((4000, 4000)) for _ in range(3))      # 128 MB each
+        print(float((a * b + c).sum()), float((a[:500] @ b[:, :500]).sum()))
+    """, Limits(timeout=20.0))
+    assert outcome.ending == "ok", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+
+
+def test_cpu_limit(tmp_path):
+    outcome = run(tmp_path, "while True:\n    pass", Limits(timeout=5.0, cpu=1))
+    assert outcome.ending == "killed: CPU time limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+    assert outcome.elapsed < 4.5, f"elapsed {outcome.elapsed:.2f} s for 1 s of CPU (5 s timeout)"
+
+
+def test_file_size_limit(tmp_path):
+    outcome = run(tmp_path, """
+        with open("big.bin", "wb") as stream:
+            stream.write(b"x" * 2**21)
+    """, Limits(timeout=5.0, file_size=2**20))
+    assert outcome.ending == "killed: file size limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+    assert (tmp_path / "scratch" / "big.bin").stat().st_size <= 2**20, "the file outgrew the limit"
+
+
+def test_output_is_capped(tmp_path):
+    outcome = run(tmp_path, """
+        import sys
+        print("FIRST LINE")
+        sys.stdout.write("x" * 10**6)
+        sys.stderr.write("\\nLAST LINE\\n")
+    """, Limits(timeout=5.0, output=4096))
+    assert len(outcome.output.encode()) < 4096 + 100, f"output not capped: {len(outcome.output)} chars"
+    assert outcome.output.startswith("FIRST LINE"), f"head lost: {outcome.output[:50]!r}"
+    assert outcome.output.rstrip().endswith("LAST LINE"), f"tail (stderr) lost: {outcome.output[-50:]!r}"
+    assert f"[... {10**6 + 22 - 4096} bytes of output cut ...]" in outcome.output, \
+        f"no note of the cut: {outcome.output[2000:2100]!r}"
+
+
+def test_gigabytes_of_output_cost_only_the_run(tmp_path):
+    outcome = run(tmp_path, """
+        import os
+        chunk = b"y" * 2**20
+        for _ in range(2048):
+            os.write(1, chunk)
+    """, Limits(timeout=20.0))
+    assert outcome.ending == "ok", f"got {outcome.ending!r}"
+    assert len(outcome.output) <= Limits().output + 100, f"output not capped: {len(outcome.output)}"
+    assert f"[... {2**31 - Limits().output} bytes of output cut ...]" in outcome.output, "cut not counted"
+
+
+@namespaces_only
+def test_parallel_runs_are_independent(tmp_path):
+    """A fork bomb in one section must not stop the others, run at the same time, from starting."""
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    sources = [bomb] + ["import numpy, sys; print('fine', sys.argv[1])"] * 5
+    outcomes: dict[int, ChildOutcome] = {}
+
+    def section(index: int) -> None:
+        scratch = tmp_path / f"section{index}"
+        scratch.mkdir()
+        (scratch / "child.py").write_text(sources[index])
+        outcomes[index] = run_child(scratch, "child.py", [str(index)], Limits(timeout=3.0))
+
+    threads = [threading.Thread(target=section, args=(index,)) for index in range(len(sources))]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05 if thread is threads[0] else 0)    # the bomb goes off first
+    for thread in threads:
+        thread.join()
+    assert outcomes[0].ending == "timed out after 3 s", f"fork bomb: {outcomes[0].ending!r}"
+    for index in range(1, len(sources)):
+        assert outcomes[index].ending == "ok", \
+            f"section {index}: {outcomes[index].ending!r} {outcomes[index].output}"
+        assert f"fine {index}" in outcomes[index].output, f"section {index}: {outcomes[index].output!r}"
+    for index in range(len(sources)):
+        left = processes_of(tmp_path / f"section{index}", run_uid(outcomes[index]))
+        assert left == [], f"section {index} left processes: {left}"
+
+
+def test_reduced_mode_still_limits_and_cleans_up(tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "child.py").write_text(textwrap.dedent("""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(1000)
+            os._exit(0)
+        print("parent leaves")
+    """))
+    (scratch / "out").mkdir()
+    outcome = launch("none", scratch, [*PYTHON_FLAGS, str(scratch / "child.py")], FAST, describe)
+    assert outcome.ending == "ok", f"got {outcome.ending!r}: {outcome.output}"
+    assert outcome.isolation.startswith("reduced:"), f"isolation {outcome.isolation!r}"
+    assert processes_of(scratch) == [], f"reduced mode left processes: {processes_of(scratch)}"
+    (scratch / "child.py").write_text("while True:\n    pass")
+    outcome = launch("none", scratch, [*PYTHON_FLAGS, str(scratch / "child.py")], FAST, describe)
+    assert outcome.ending == "timed out after 2 s", f"got {outcome.ending!r}"
+    assert processes_of(scratch) == [], f"reduced mode left processes: {processes_of(scratch)}"
+    # Without namespaces the child can kill its launcher; the grader still cleans up its session.
+    (scratch / "child.py").write_text("import os, time\nos.kill(os.getppid(), 9)\ntime.sleep(1000)")
+    outcome = launch("none", scratch, [*PYTHON_FLAGS, str(scratch / "child.py")], FAST, describe)
+    assert outcome.ending.startswith("ended without a report"), f"got {outcome.ending!r}"
+    assert outcome.elapsed < 1.5, f"the grader waited {outcome.elapsed:.2f} s for an orphan"
+    deadline = time.monotonic() + 0.5
+    while processes_of(scratch) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert processes_of(scratch) == [], f"reduced mode left processes: {processes_of(scratch)}"
+
+
+# --- read_results ----------------------------------------------------------------------------------------
+
+def test_read_results_keeps_numbers_and_drops_everything_else(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    rng = np.random.default_rng(0)
+    good = rng.standard_normal((3, 4))
+    np.savez(out / "good.npz", x=good, mask=good > 0, n=np.arange(4, dtype=np.uint8),
+             big_endian=np.arange(3, dtype=">f8"), words=np.array(["a", "b"]),
+             complex=np.ones(2, dtype=complex), record=np.zeros(2, dtype=[("a", "f8")]))
+    np.savez(out / "pickled.npz", obj=np.array([{"score": 10}, None], dtype=object), x=good)
+    (out / "garbage.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    (out / "empty.npz").write_bytes(b"")
+    (out / "link.npz").symlink_to(out / "good.npz")
+    (out / "dir.npz").mkdir()
+    os.mkfifo(out / "fifo.npz")
+    np.save(out / "plain.npy", good)
+    np.savez(out / "huge.npz", x=np.zeros(2**20))
+
+    results = read_results(out, max_bytes=2**20)
+
+    assert sorted(results) == ["good", "pickled"], f"files kept: {sorted(results)}"
+    assert sorted(results["good"]) == ["big_endian", "mask", "n", "x"], \
+        f"keys kept: {sorted(results['good'])}"
+    np.testing.assert_array_equal(results["good"]["x"], good, err_msg="good.x")
+    np.testing.assert_array_equal(results["good"]["mask"], good > 0, err_msg="good.mask")
+    assert results["good"]["big_endian"].dtype == np.float64, "byte order not made native"
+    assert sorted(results["pickled"]) == ["x"], f"an object array was kept: {results['pickled']}"
+
+
+def test_read_results_rejects_a_zip_bomb_and_a_lying_header(tmp_path):
+    import zipfile
+    out = tmp_path / "out"
+    out.mkdir()
+    with zipfile.ZipFile(out / "bomb.npz", "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("x.npy", "w", force_zip64=True) as member:
+            np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False,
+                                                          "shape": (2**25,)})
+            for _ in range(2**5):
+                member.write(bytes(2**23))
+    header_only = out / "short.npz"
+    with zipfile.ZipFile(header_only, "w") as archive:
+        with archive.open("x.npy", "w") as member:
+            np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False,
+                                                          "shape": (10**12,)})
+    assert (out / "bomb.npz").stat().st_size < 2**21, "the bomb should be small on disk"
+    assert read_results(out, max_bytes=2**24) == {}, "a zip bomb or a lying header was loaded"
+
+
+def test_read_results_of_a_missing_or_symlinked_directory_is_empty(tmp_path):
+    assert read_results(tmp_path / "nowhere") == {}, "a missing directory should give no results"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    np.savez(elsewhere / "forged.npz", score=np.array([10.0]))
+    (tmp_path / "out").symlink_to(elsewhere)
+    assert read_results(tmp_path / "out") == {}, "out/ as a symlink must not be followed"
+
+
+def test_limits_are_checked():
+    with pytest.raises(ValueError, match="timeout"):
+        Limits(timeout=0)
+    with pytest.raises(ValueError, match="memory"):
+        Limits(memory=-1)
+    assert Limits(timeout=10).cpu_seconds == 11, "cpu derived from the timeout"
+    assert Limits(cpu=3).cpu_seconds == 3, "explicit cpu"
+
+
+AS_NOBODY = """
+set -e
+# The interpreter may live under a home only root can enter: show the nobody user just the interpreter.
+stage="$STAGE"
+i=0
+for dir in $PYTHON_DIRS; do
+    mkdir -p "$stage/$i"; mount --bind "$dir" "$stage/$i"; i=$((i + 1))
+done
+mount -t tmpfs -o mode=755 tmpfs "$SHIELD"
+i=0
+for dir in $PYTHON_DIRS; do
+    mkdir -p "$dir"; mount --bind "$stage/$i" "$dir"; i=$((i + 1))
+done
+exec setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"
+"""
+
+NOBODY_GRADER = """
+import sys
+from pathlib import Path
+from autograder.sandbox import Limits, isolation_mode, run_child
+scratch = Path(sys.argv[1])
+print("MODE", isolation_mode())
+children = {
+    "normal": "import os, numpy; status = open('/proc/self/status').read(); "
+              "print('uid', os.getuid(), status.split('CapEff:')[1].split()[0])",
+    "secret": f"open({sys.argv[2]!r}).read()",
+    "daemon": "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n    time.sleep(1000)\\n",
+    "hang": "while True: pass",
+}
+for name, source in children.items():
+    (scratch / f"{name}.py").write_text(source)
+    outcome = run_child(scratch, f"{name}.py", [], Limits(timeout=2.0))
+    print("ENDING", name, outcome.ending, "|", outcome.output.strip().splitlines()[-1:])
+"""
+
+
+@root_only
+def test_a_grader_that_is_not_root_uses_a_user_namespace(tmp_path):
+    if not (shutil.which("unshare") and shutil.which("setpriv")):
+        pytest.skip("needs unshare and setpriv (util-linux)")
+    home = Path.home()
+    dirs = sorted({source for source, _ in python_dirs() if source.startswith(f"{home}/")})
+    scratch = Path(tempfile.mkdtemp(prefix="nnhw-nobody-"))
+    try:
+        os.chown(scratch, 65534, 65534)
+        secret = REPO_ROOT / "autograder" / "reference" / "activations.py"
+        result = subprocess.run(
+            ["unshare", "--mount", "sh", "-c", AS_NOBODY, "sh", sys.executable, "-c", NOBODY_GRADER,
+             str(scratch), str(secret)],
+            env={**os.environ, "PYTHON_DIRS": " ".join(dirs), "SHIELD": str(home),
+                 "STAGE": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)},
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, f"the nobody grader failed: {result.stdout}\n{result.stderr}"
+        lines = result.stdout.splitlines()
+        mode = lines[0].split()[1]
+        assert mode in ("userns", "none"), f"a non-root grader got mode {mode!r}"
+        if mode == "none":
+            pytest.skip("user namespaces are not available to unprivileged users here")
+        assert "ENDING normal ok | ['uid 0 0000000000000000']" in lines, f"normal child: {lines}"
+        secret_ending = "ENDING secret exited with code 1 (FileNotFoundError)"
+        assert any(line.startswith(secret_ending) for line in lines), \
+            f"the reference solution is readable without root: {lines}"
+        assert "ENDING daemon ok | []" in lines, f"daemon child: {lines}"
+        assert any(line.startswith("ENDING hang timed out after 2 s") for line in lines), f"hang: {lines}"
+        assert processes_of(scratch) == [], f"processes left behind: {processes_of(scratch)}"
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@namespaces_only
+def test_a_grader_killed_mid_run_leaves_nothing(tmp_path):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    (scratch / "child.py").write_text(textwrap.dedent("""
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            time.sleep(1000)
+        open("started", "w").close()
+        time.sleep(1000)
+    """))
+    grader = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from autograder.sandbox import *; "
+         "run_child(Path(sys.argv[1]), 'child.py', [], Limits(timeout=60))", str(scratch)],
+        cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    deadline = time.monotonic() + 10
+    while not (scratch / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert (scratch / "started").exists(), "the child never started"
+    assert len(processes_of(scratch)) == 5, f"the test should see the grader, launcher, supervisor, child " \
+        f"and daemon: {processes_of(scratch)}"
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 2
+    while processes_of(scratch) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert processes_of(scratch) == [], f"a dead grader left processes: {processes_of(scratch)}"

@@ -1,0 +1,278 @@
+"""Train the homework's two-layer network on Iris with the code in ``hw1_student/``.
+
+    python train_ffnn.py                          # one run with the default flags
+    python train_ffnn.py --lr 0.01 --hidden 32    # one run with other hyperparameters
+    python train_ffnn.py --sweep                  # five (lr, hidden) settings, a table and the curves
+
+A run trains ``FullyConnected(hidden, "relu")`` then ``FullyConnected(3, "identity")`` with softmax
+cross-entropy and SGD with momentum, on the 105 training flowers, for ``--epochs`` passes over them in
+shuffled batches. After each epoch it records the loss and accuracy on the training and the 15 validation
+flowers; the validation numbers are only reported, never used to pick an epoch: the model after the last
+epoch is the one tested on the 30 test flowers.
+
+Files written to ``--out`` (default ``runs/``), named after the run as ``lr<lr>_h<hidden>_seed<seed>``:
+
+- a run: ``<name>.json`` (the logger's history per epoch) and ``<name>.png`` (its loss and accuracy curves);
+- ``--sweep``: ``<name>.json`` for each setting, ``sweep.md`` (a markdown table for your report.md) and
+  ``curves.png`` (every setting's curves, labelled). ``--lr`` and ``--hidden`` are then ignored; the setting
+  with the best last-epoch validation accuracy (lowest validation loss on ties) is the one whose test
+  accuracy is printed last.
+
+The last line printed is always ``test accuracy: 0.967`` (three decimals). A region of ``hw1_student/``
+that is not filled in yet stops the script with one line naming it, and exit code 1.
+"""
+
+import argparse
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hw1_student.activations import ReLU
+from hw1_student.datasets import Iris
+from hw1_student.fully_connected import FullyConnected
+from hw1_student.logs import Logger
+from hw1_student.losses import CrossEntropyLoss
+from hw1_student.models import initialize_model
+
+PROG = "train_ffnn"
+PACKAGE = "hw1_student"
+# The default setting, then the learning rate too low and too high, then fewer and more hidden units.
+SWEEP = ((0.05, 16), (0.001, 16), (0.5, 16), (0.05, 4), (0.05, 64))
+_REGION_ID = re.compile(r"(\w+):[\w.]+(#\d+)?")
+
+
+class StopTraining(Exception):
+    """A problem the student can act on, reported as one line without a traceback."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The hyperparameters of one run."""
+
+    lr: float = 0.05
+    hidden: int = 16
+    epochs: int = 100
+    batch_size: int = 16
+    momentum: float = 0.9
+    seed: int = 0
+
+    @property
+    def name(self):
+        """The run's file name stem, e.g. ``lr0.05_h16_seed0``."""
+        return f"lr{self.lr:g}_h{self.hidden}_seed{self.seed}"
+
+    @property
+    def label(self):
+        return f"lr={self.lr:g}, hidden={self.hidden}"
+
+
+@dataclass
+class RunResult:
+    """What a run leaves behind: its config, the per-epoch history and the final test accuracy."""
+
+    config: Config
+    log: Logger
+    test_accuracy: float
+
+    def last(self, key):
+        return self.log.last(key)
+
+    def best(self, key):
+        return max(self.log.history[key])
+
+
+def check_regions(X, Y):
+    """Call every piece training needs once, in the homework's order, on a few samples.
+
+    Training reaches ``NeuralNetwork.forward`` before anything else; this makes an unfilled region show up
+    in the order the homework asks for it (activations, fully_connected, losses, models) instead.
+
+    X : ndarray of shape (N, D); Y : ndarray of shape (N, C), one-hot
+    """
+    relu = ReLU()
+    relu.backward(relu.forward(X))
+    layer = FullyConnected(Y.shape[1], "relu", rng=np.random.default_rng(0))
+    logits = layer.forward(X)
+    layer.backward(np.ones_like(logits))
+    loss = CrossEntropyLoss()
+    loss.forward(logits, Y)
+    loss.backward()
+    model = initialize_model(n_classes=Y.shape[1], hidden=4, seed=0)
+    model.backward(model.forward(X))
+
+
+def train_epoch(model, split, batch_size, rng, epoch):
+    """One pass over ``split`` (a ``DataSplit`` of N samples) in shuffled batches of ``batch_size``."""
+    for X, Y in split.batches(batch_size, rng):
+        loss = model.train_step(X, Y)
+        if not np.isfinite(loss):
+            raise StopTraining(f"the training loss became {loss} in epoch {epoch}; check your backward "
+                               f"passes with check_gradients.ipynb, or lower --lr")
+
+
+def train(config, data, progress):
+    """Train one model with ``config`` on ``data`` (an ``Iris``), showing a bar on ``progress``."""
+    model = initialize_model(n_classes=data.train.Y.shape[1], hidden=config.hidden, seed=config.seed,
+                             lr=config.lr, momentum=config.momentum)
+    rng = np.random.default_rng(config.seed)
+    log = Logger()
+    task = progress.add_task(config.label, total=config.epochs, status="")
+    for epoch in range(1, config.epochs + 1):
+        train_epoch(model, data.train, config.batch_size, rng, epoch)
+        train_loss, train_accuracy = model.evaluate(data.train.X, data.train.Y)
+        val_loss, val_accuracy = model.evaluate(data.validate.X, data.validate.Y)
+        log.log(epoch, train_loss=train_loss, train_accuracy=train_accuracy, val_loss=val_loss,
+                val_accuracy=val_accuracy)
+        progress.update(task, advance=1, status=f"loss {train_loss:.3f}  val accuracy {val_accuracy:.3f}")
+    _, test_accuracy = model.evaluate(data.test.X, data.test.Y)
+    return RunResult(config, log, test_accuracy)
+
+
+def plot_curves(results, path):
+    """Loss (left) and accuracy (right) per epoch: training solid, validation dashed, a colour per run."""
+    # A bare Figure, not pyplot: it renders with the Agg backend and needs no display (servers, CI).
+    fig = Figure(figsize=(12, 4.2), layout="constrained")
+    ax_loss, ax_acc = fig.subplots(1, 2)
+    for i, result in enumerate(results):
+        h, color = result.log.history, f"C{i}"
+        ax_loss.plot([], [], color=color, label=result.config.label)   # one legend entry per run
+        for ax, metric in ((ax_loss, "loss"), (ax_acc, "accuracy")):
+            ax.plot(h["epoch"], h[f"train_{metric}"], color=color)
+            ax.plot(h["epoch"], h[f"val_{metric}"], color=color, linestyle="--", alpha=0.8)
+    for ax, metric in ((ax_loss, "cross-entropy loss"), (ax_acc, "accuracy")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+    ax_loss.set_yscale("log")
+    fig.legend(loc="outside right upper", fontsize="small")
+    fig.suptitle("Iris, two-layer network: training (solid) and validation (dashed)")
+    fig.savefig(path, dpi=120)
+
+
+def select(results):
+    """The run with the best last-epoch validation accuracy; the lowest validation loss breaks ties."""
+    return max(results, key=lambda r: (r.last("val_accuracy"), -r.last("val_loss")))
+
+
+def sweep_table(results):
+    """The sweep as a markdown table (one row per setting) with a caption and the selected setting."""
+    c, chosen = results[0].config, select(results)
+    lines = [f"Iris, {c.epochs} epochs, batch size {c.batch_size}, momentum {c.momentum:g}, seed {c.seed}; "
+             f"each model is tested after its last epoch.", "",
+             "| lr | hidden | final train loss | best val accuracy | last val accuracy | test accuracy |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        lines.append(f"| {r.config.lr:g} | {r.config.hidden} | {r.last('train_loss'):.4f} | "
+                     f"{r.best('val_accuracy'):.3f} | {r.last('val_accuracy'):.3f} | {r.test_accuracy:.3f} |")
+    lines += ["", f"Selected by validation accuracy: {chosen.config.label} "
+                  f"(test accuracy {chosen.test_accuracy:.3f})."]
+    return "\n".join(lines) + "\n"
+
+
+def summary(result):
+    """One line per finished run."""
+    return (f"{result.config.label}: train loss {result.last('train_loss'):.4f}, val accuracy "
+            f"{result.last('val_accuracy'):.3f} (best {result.best('val_accuracy'):.3f}), "
+            f"test accuracy {result.test_accuracy:.3f}")
+
+
+def run_all(configs, data, out):
+    """Train each config in turn, save its history to ``out``, and return the results."""
+    console = Console()
+    # Off a terminal (a pipe, a log file, CI) the bar would only leave control codes: show nothing then.
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[status]}"))
+    results = []
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+        for config in configs:
+            result = train(config, data, progress)
+            result.log.save(out / f"{config.name}.json")
+            progress.console.print(summary(result), soft_wrap=True, highlight=False, markup=False)
+            results.append(result)
+    return results
+
+
+def main(argv=None):
+    """Parse the flags, train, write the files; return the exit code."""
+    args = build_parser().parse_args(argv)
+    base = Config(args.lr, args.hidden, args.epochs, args.batch_size, args.momentum, args.seed)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = Iris()
+    try:
+        check_regions(data.train.X[:4], data.train.Y[:4])
+        configs = [Config(lr, hidden, *_rest(base)) for lr, hidden in SWEEP] if args.sweep else [base]
+        results = run_all(configs, data, out)
+    except NotImplementedError as e:
+        return _not_implemented(e)
+    except StopTraining as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 1
+    if args.sweep:
+        (out / "sweep.md").write_text(sweep_table(results), encoding="utf-8")
+        plot_curves(results, out / "curves.png")
+        print(f"wrote {out / 'sweep.md'} and {out / 'curves.png'}")
+    else:
+        plot_curves(results, out / f"{base.name}.png")
+        print(f"wrote {out / base.name}.json and {out / base.name}.png")
+    print(f"test accuracy: {select(results).test_accuracy:.3f}")
+    return 0
+
+
+def _rest(config):
+    """The hyperparameters a sweep keeps from the flags: epochs, batch size, momentum, seed."""
+    return config.epochs, config.batch_size, config.momentum, config.seed
+
+
+def _not_implemented(error):
+    """Name the unfilled region (the stub's message is its id) in one line; other cases keep the traceback."""
+    region = str(error)
+    match = _REGION_ID.fullmatch(region)
+    if match is None:
+        raise error
+    print(f"{PROG}: {region} is not implemented yet: fill its YOUR CODE region in "
+          f"{PACKAGE}/{match.group(1)}.py", file=sys.stderr)
+    return 1
+
+
+def _positive(kind):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive; got {text}")
+        return value
+    return parse
+
+
+def _momentum(text):
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1); got {text}")
+    return value
+
+
+def build_parser():
+    d = Config()
+    p = argparse.ArgumentParser(prog="train_ffnn.py", description="Train the two-layer network on Iris.")
+    p.add_argument("--lr", type=_positive(float), default=d.lr, help=f"learning rate (default {d.lr})")
+    p.add_argument("--hidden", type=_positive(int), default=d.hidden, help=f"hidden units (default {d.hidden})")
+    p.add_argument("--epochs", type=_positive(int), default=d.epochs, help=f"epochs (default {d.epochs})")
+    p.add_argument("--batch-size", type=_positive(int), default=d.batch_size,
+                   help=f"samples per batch (default {d.batch_size})")
+    p.add_argument("--momentum", type=_momentum, default=d.momentum, help=f"SGD momentum (default {d.momentum})")
+    p.add_argument("--seed", type=int, default=d.seed, help="seed of the initial weights and the shuffling "
+                                                            f"(default {d.seed}); the split never changes")
+    p.add_argument("--out", default="runs", help="output folder (default runs/)")
+    p.add_argument("--sweep", action="store_true",
+                   help=f"train {len(SWEEP)} (lr, hidden) settings; write sweep.md and curves.png")
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())
