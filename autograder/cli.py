@@ -9,6 +9,7 @@ from make_submission import RegionError
 from . import handout
 from .load import SubmissionError
 from .paths import HANDOUT_DIR
+from .sandbox import Limits
 from .render import render_terminal, write_feedback, write_results_json
 
 
@@ -74,7 +75,7 @@ def build_parser():
     p.add_argument("path", metavar="PATH", help="the submission to grade")
     p.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     p.add_argument("--feedback", metavar="FILE", help="also write the student's feedback (markdown) to FILE")
-    p.add_argument("--timeout", type=_seconds, default=10.0,
+    p.add_argument("--timeout", type=_seconds, default=Limits.timeout,
                    help="wall-clock seconds allowed to each section's run (default: %(default)g)")
     p.set_defaults(run=_grade)
     p = verbs.add_parser("demo", help="grade the example submissions in examples/ (what `make demo` runs)")

@@ -73,7 +73,7 @@ MISTAKES = {
                                     lambda got, x, e: _matches(got, "Y", np.exp(x["Z"]))
                                     or _matches(got, "Y", np.exp(x["Z"] - x["Z"].max(axis=1, keepdims=True)))),
     "softmax_no_shift": Mistake(
-        "exp overflowed on logits of +-1000: subtract each row's maximum before exp (softmax(z) = "
+        "exp overflowed on logits of ±1000: subtract each row's maximum before exp (softmax(z) = "
         "softmax(z - max z))",
         lambda got, x, e: "Ybig" in got and got["Ybig"].shape == e["Ybig"].shape
         and not np.all(np.isfinite(got["Ybig"]))),
@@ -111,7 +111,7 @@ MISTAKES = {
     "ce_sum_not_mean": Mistake("the loss is summed over the batch; it is the mean (divide by N)",
                                lambda got, x, e: _matches(got, "loss", e["loss"] * len(x["L"]))),
     "ce_no_logsumexp": Mistake(
-        "the loss is not finite for logits of +-1000 (log of 0, or exp overflow): use log-softmax "
+        "the loss is not finite for logits of ±1000 (log of 0, or exp overflow): use log-softmax "
         "z - max(z) - log(sum(exp(z - max(z))))",
         lambda got, x, e: "lossbig" in got and not np.all(np.isfinite(got["lossbig"]))),
     "ce_grad_no_mean": Mistake("backward misses the 1/N of the mean: dL/dlogits = (softmax - Y) / N",

@@ -26,7 +26,7 @@ from .report import NOT_IMPLEMENTED, CheckResult, GradeReport, SectionResult
 from .rubric import SECTIONS
 from .sandbox import Limits, read_results, run_child
 
-DEFAULT_TIMEOUT = 10.0
+DEFAULT_TIMEOUT = Limits.timeout          # seconds per section; the sandbox defines it
 
 
 @lru_cache(maxsize=None)

@@ -51,7 +51,7 @@ SECTIONS = (
     Section("ReLU", 2.0, ("activations:ReLU.forward", "activations:ReLU.backward"), (
         Check("forward on random inputs", 0.5, "relu_forward", _same("Y"),
               mistakes=("relu_identity", "relu_abs", "relu_mask_forward")),
-        Check("forward on edge inputs (N = 1, zeros, +-1e-12, +-1000)", 0.25, "relu_forward",
+        Check("forward on edge inputs (N = 1, zeros, ±1e-12, ±1000)", 0.25, "relu_forward",
               _same("Y1", "Yk", "Ybig"), mistakes=("relu_kink_forward",)),
         Check("backward matches the reference", 0.5, "relu_backward", _same("dZ", "dY_after", "dZ2"),
               mistakes=("inplace_dY", "relu_output_times_dY", "relu_mask_only", "relu_no_mask")),
@@ -82,7 +82,7 @@ SECTIONS = (
     Section("SoftMax", 2.0, ("activations:SoftMax.forward", "activations:SoftMax.backward"), (
         Check("forward on random inputs", 0.5, "softmax_forward", _same("Y"),
               mistakes=("softmax_wrong_axis", "softmax_unnormalised")),
-        Check("forward on large logits (+-1000) and N = 1", 0.5, "softmax_forward", _same("Ybig", "Y1"),
+        Check("forward on large logits (±1000) and N = 1", 0.5, "softmax_forward", _same("Ybig", "Y1"),
               mistakes=("softmax_no_shift", "softmax_wrong_axis")),
         Check("backward matches the reference", 0.5, "softmax_backward", _same("dZ", "dY_after", "dZ2"),
               mistakes=("inplace_dY", "softmax_diagonal_only")),
@@ -92,7 +92,7 @@ SECTIONS = (
     Section("CrossEntropy", 1.0, ("losses:CrossEntropyLoss.forward", "losses:CrossEntropyLoss.backward"), (
         Check("forward on random logits", 0.25, "cross_entropy", _same("loss"),
               mistakes=("ce_sum_not_mean",)),
-        Check("forward on large logits (+-1000) and N = 1", 0.25, "cross_entropy", _same("lossbig", "loss1"),
+        Check("forward on large logits (±1000) and N = 1", 0.25, "cross_entropy", _same("lossbig", "loss1"),
               mistakes=("ce_no_logsumexp", "ce_sum_not_mean")),
         Check("backward matches the reference", 0.25, "cross_entropy", _same("dL", "dLbig", "dL1"),
               mistakes=("ce_grad_no_mean", "ce_grad_logits")),
@@ -111,7 +111,7 @@ SECTIONS = (
     ), needs=("FullyConnected", "CrossEntropy")),
     Section("Sigmoid", 0.0, ("activations:Sigmoid.forward", "activations:Sigmoid.backward"), (
         Check("forward on random inputs (practice)", 0.0, "sigmoid_forward", _same("Y")),
-        Check("forward on edge inputs, no overflow at +-1000 (practice)", 0.0, "sigmoid_forward",
+        Check("forward on edge inputs, no overflow at ±1000 (practice)", 0.0, "sigmoid_forward",
               _same("Y1", "Yk", "Ybig")),
         Check("backward matches the reference (practice)", 0.0, "sigmoid_backward",
               _same("dZ", "dY_after", "dZ2"), mistakes=("inplace_dY",)),
@@ -122,8 +122,8 @@ SECTIONS = (
 
 # What a student reads for a probe's key in a reason line.
 KEY_LABELS = {
-    "Y": "forward(Z)", "Y1": "forward(Z) with N = 1", "Yk": "forward(Z) at z = 0 and +-1e-12",
-    "Ybig": "forward(Z) at +-1000", "Ylin": "forward(X) with the identity activation",
+    "Y": "forward(Z)", "Y1": "forward(Z) with N = 1", "Yk": "forward(Z) at z = 0 and ±1e-12",
+    "Ybig": "forward(Z) at ±1000", "Ylin": "forward(X) with the identity activation",
     "dZ": "backward(dY)", "dZ2": "backward(dY) after a second forward on new inputs",
     "dY_after": "dY after backward (backward must not change it)", "dZk": "backward(dY) at z = 0",
     "asked": "the shape passed to init_weights", "W": 'parameters["W"]', "b": 'parameters["b"]',
@@ -131,8 +131,8 @@ KEY_LABELS = {
     "dX": "dX returned by backward", "dW": 'gradients["W"]', "db": 'gradients["b"]',
     "dX2": "dX of a second forward/backward", "dW2": 'gradients["W"] after a second forward/backward',
     "db2": 'gradients["b"] after a second forward/backward',
-    "loss": "the loss", "lossbig": "the loss at logits of +-1000", "loss1": "the loss with N = 1",
-    "dL": "backward()", "dLbig": "backward() at logits of +-1000", "dL1": "backward() with N = 1",
+    "loss": "the loss", "lossbig": "the loss at logits of ±1000", "loss1": "the loss with N = 1",
+    "dL": "backward()", "dLbig": "backward() at logits of ±1000", "dL1": "backward() with N = 1",
     "fc_forward.Y": "forward(X)", "fc_forward.Y1": "forward(X) with N = 1",
     "model.logits": "the network's output", "model.dX": "dX returned by the network's backward",
     "model.dW1": 'layer 1 gradients["W"]', "model.db1": 'layer 1 gradients["b"]',

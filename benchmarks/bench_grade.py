@@ -6,28 +6,17 @@ its sections (below 1 when sections overlap on the machine's cores).
 """
 
 import shutil
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from autograder.grade import expected, grade, grade_section
 from autograder.paths import HANDOUT_DIR
 from autograder.rubric import SECTIONS
 from autograder.sandbox import Limits
+from benchmarks.timing import median_seconds
 from tests import kits
 
 REPEATS = 10
-
-
-def median_seconds(function, repeats=REPEATS):
-    function()                                   # warm caches: the reference's expected arrays, the disk
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main():
@@ -36,10 +25,10 @@ def main():
         reference = kits.write_package(tmp / "reference", kits.reference_regions())
         stubs = tmp / "stubs" / "hw1_student"
         shutil.copytree(HANDOUT_DIR, stubs)
-        whole = median_seconds(lambda: grade(reference))
+        whole = median_seconds(lambda: grade(reference), REPEATS)
         print(f"grade(reference)            {whole * 1000:7.0f} ms   (median of {REPEATS}; 6 sections, "
               f"{len(SECTIONS)} children)")
-        print(f"grade(fresh stubs)          {median_seconds(lambda: grade(stubs)) * 1000:7.0f} ms   "
+        print(f"grade(fresh stubs)          {median_seconds(lambda: grade(stubs), REPEATS) * 1000:7.0f} ms   "
               f"(no child runs)")
         regions = kits.reference_regions()
         for section in SECTIONS:

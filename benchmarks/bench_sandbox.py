@@ -5,7 +5,6 @@ overhead, and the wall time of 6 children on the machine's cores.
 """
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -16,23 +15,13 @@ from pathlib import Path
 from autograder.sandbox import Limits, isolation_mode, run_child
 from autograder.sandbox.isolation import describe
 from autograder.sandbox.launch import PYTHON_FLAGS, child_env, launch
+from benchmarks.timing import median_seconds
 
 REPEATS = 20
 SCRIPTS = {
     "pass": "pass\n",
     "import numpy": "import numpy\nnumpy.ones(3).sum()\n",
 }
-
-
-def timed(function, repeats: int = REPEATS) -> float:
-    """Median wall seconds of ``function()``."""
-    function()                                   # warm the page cache
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def plain(scratch: Path, script: str) -> None:
@@ -69,15 +58,15 @@ def main() -> None:
         print(f"{'child script':<14} {'subprocess':>11} {'run_child':>10} {'overhead':>9} {'ratio':>6}"
               f" {'mode none':>10}")
         for name in SCRIPTS:
-            base = timed(lambda: plain(scratch, f"{name}.py"))
-            boxed = timed(lambda: sandboxed(scratch, f"{name}.py"))
-            unboxed = timed(lambda: sandboxed(scratch, f"{name}.py", "none"))
+            base = median_seconds(lambda: plain(scratch, f"{name}.py"), REPEATS)
+            boxed = median_seconds(lambda: sandboxed(scratch, f"{name}.py"), REPEATS)
+            unboxed = median_seconds(lambda: sandboxed(scratch, f"{name}.py", "none"), REPEATS)
             print(f"{name:<14} {base * 1e3:>8.1f} ms {boxed * 1e3:>7.1f} ms {(boxed - base) * 1e3:>6.1f} ms"
                   f" {boxed / base:>5.2f}x {unboxed * 1e3:>7.1f} ms")
         print(f"{'6 children importing numpy':<29} {'subprocess':>11} {'run_child':>10} {'ratio':>6}")
         for workers in (1, 2, 6):
-            base = timed(lambda: one_submission(scratches, workers, plain), repeats=5)
-            boxed = timed(lambda: one_submission(scratches, workers), repeats=5)
+            base = median_seconds(lambda: one_submission(scratches, workers, plain), repeats=5)
+            boxed = median_seconds(lambda: one_submission(scratches, workers), repeats=5)
             print(f"{workers} thread(s), per submission {base * 1e3:>8.0f} ms {boxed * 1e3:>7.0f} ms"
                   f" {boxed / base:>5.2f}x")
 

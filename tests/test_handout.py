@@ -13,6 +13,7 @@ from make_submission import (MANIFEST, PACKAGE, RegionError, find_regions, outsi
 
 from autograder import handout
 from autograder.paths import HANDOUT_DIR, KIT_FILES, REFERENCE_DIR, REPO_ROOT, STUDENT_README
+from autograder.rubric import SECTIONS
 
 REGION_IDS = {
     "activations:ReLU.forward", "activations:ReLU.backward",
@@ -121,6 +122,8 @@ def test_the_region_ids_are_the_issue_list():
     manifest = json.loads((HANDOUT_DIR / MANIFEST).read_text(encoding="utf-8"))
     listed = [rid for info in manifest["modules"].values() for rid in info["regions"]]
     assert sorted(listed) == sorted(REGION_IDS), f"the manifest lists {sorted(listed)}"
+    graded = [rid for section in SECTIONS for rid in section.regions]
+    assert sorted(graded) == sorted(REGION_IDS), f"the rubric's sections hold {sorted(graded)}"
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,6 +1,7 @@
 """Hostile submissions gain nothing, never stop the grader, leave no process and end within limits."""
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -17,24 +18,32 @@ TIMEOUT = 2.0
 DEADLINE = TIMEOUT + 20.0
 
 
-def _sandbox_processes():
-    """PIDs of processes that look like graded children: a sandbox uid, or a runner.py command line."""
-    found = []
+def _sandbox_processes(scratch_root):
+    """PIDs of this test's graded children: their command line names a scratch folder under
+    ``scratch_root`` (a fork keeps its parent's command line), or they run as a sandbox uid in it.
+
+    Scoped to the test's own folder: another grader on the machine is none of this test's business.
+    """
+    found, marker = [], str(scratch_root).encode()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             uid = int((entry / "status").read_text().split("\nUid:")[1].split()[0])
             cmdline = (entry / "cmdline").read_bytes()
+            cwd = os.readlink(entry / "cwd").encode() if uid >= UID_BASE else b""
         except (OSError, IndexError, ValueError):
             continue                                    # gone meanwhile
-        if uid >= UID_BASE or b"runner.py" in cmdline:
+        if marker in cmdline or marker in cwd:
             found.append(int(entry.name))
     return found
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_hostile_submission_gains_nothing_and_leaves_nothing(name, tmp_path):
+def test_hostile_submission_gains_nothing_and_leaves_nothing(name, tmp_path, monkeypatch):
+    scratch_root = tmp_path / "scratch"
+    scratch_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))    # where grade() makes its scratch folders
     texts = kits.reference_regions()
     texts.update(hostile_texts(name))
     package = kits.write_package(tmp_path, texts)
@@ -47,9 +56,10 @@ def test_hostile_submission_gains_nothing_and_leaves_nothing(name, tmp_path):
     assert report.score == 8.0, f"{name}: total {report.score}; the other sections must keep their 8 points"
     assert took < DEADLINE, f"{name}: grading took {took:.1f} s with a {TIMEOUT} s timeout"
     deadline = time.monotonic() + 2.0
-    while _sandbox_processes() and time.monotonic() < deadline:
+    while _sandbox_processes(scratch_root) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _sandbox_processes(), f"{name}: processes left behind: {_sandbox_processes()}"
+    left = _sandbox_processes(scratch_root)
+    assert not left, f"{name}: processes left behind: {left}"
     assert os.getpid() > 0, "the grader survived"
 
 
