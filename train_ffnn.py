@@ -203,10 +203,10 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     base = Config(args.lr, args.hidden, args.epochs, args.batch_size, args.momentum, args.seed)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     data = Iris()
     try:
         check_regions(data.train.X[:4], data.train.Y[:4])
+        out.mkdir(parents=True, exist_ok=True)      # only once there is something to write
         configs = [Config(lr, hidden, *_rest(base)) for lr, hidden in SWEEP] if args.sweep else [base]
         results = run_all(configs, data, out)
     except NotImplementedError as e:

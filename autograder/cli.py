@@ -36,14 +36,20 @@ def _handout(args):
 def _grade(args):
     # Looked up at call time: the grading core is its own module, and tests put a fake one in its place.
     report = importlib.import_module("autograder.grade").grade(args.path, timeout=args.timeout)
-    render_terminal(report)
+    # Files first: a table piped into `head` must not cost the TA the results.json.
+    written, failure = [], None
     for path, write in ((args.json, write_results_json), (args.feedback, write_feedback)):
         if path:
             try:
                 write(report, path)
+                written.append(path)
             except OSError as e:
-                raise OutputError(f"cannot write {path} ({e.strerror or e})") from None
-            print(f"wrote {path}")
+                failure = failure or OutputError(f"cannot write {path} ({e.strerror or e})")
+    render_terminal(report)
+    for path in written:
+        print(f"wrote {path}")
+    if failure:
+        raise failure
     return 0
 
 

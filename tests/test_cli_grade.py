@@ -5,6 +5,7 @@ calls the real ``load_submission`` where the error messages must be the real one
 """
 
 import json
+import shutil
 import subprocess
 import sys
 import types
@@ -14,7 +15,7 @@ import pytest
 from autograder import cli
 from autograder.handout import generate
 from autograder.load import SubmissionError, load_submission
-from autograder.paths import REPO_ROOT
+from autograder.paths import HANDOUT_DIR, REPO_ROOT
 from autograder.report import FAILED, PASSED, CheckResult, GradeReport, SectionResult
 from make_submission import MANIFEST
 
@@ -145,3 +146,18 @@ def test_module_entry_point_prints_one_line_for_bad_input(tmp_path):
     assert done.returncode == 2, f"exit 2: {done.returncode}, {done.stderr}"
     assert done.stderr == f"autograder grade: error: {tmp_path / 'nope'}: does not exist\n", \
         f"exactly one line on stderr: {done.stderr!r}"
+
+
+def test_results_are_written_even_when_the_table_is_cut_short(tmp_path):
+    """`... | head` closes stdout early; the files the TA asked for must exist all the same."""
+    package = tmp_path / "hw1_student"
+    shutil.copytree(HANDOUT_DIR, package)              # the stubs: graded without any child
+    results, feedback = tmp_path / "results.json", tmp_path / "feedback.md"
+    command = [sys.executable, "-m", "autograder", "grade", str(package), "--json", str(results),
+               "--feedback", str(feedback)]
+    grader = subprocess.Popen(command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    grader.stdout.readline()
+    grader.stdout.close()                              # what `head -1` does
+    grader.wait(timeout=60)
+    assert json.loads(results.read_text(encoding="utf-8"))["score"] == 0.0, "results.json written"
+    assert feedback.read_text(encoding="utf-8").strip(), "feedback.md written"

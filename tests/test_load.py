@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import load
+from autograder import submitted_files
 from autograder.handout import generate
 from autograder.load import SubmissionError, load_submission
 from autograder.paths import HANDOUT_DIR, REFERENCE_DIR
@@ -219,7 +219,7 @@ def test_several_packages_are_refused(tmp_path, upload, manifest):
 
 
 def test_too_many_zip_entries(tmp_path, manifest):
-    zip_path = write_zip(tmp_path / "many.zip", {f"junk/{i}.txt": b"" for i in range(load.MAX_ENTRIES + 1)})
+    zip_path = write_zip(tmp_path / "many.zip", {f"junk/{i}.txt": b"" for i in range(submitted_files.MAX_ENTRIES + 1)})
     with pytest.raises(SubmissionError) as excinfo:
         load_submission(zip_path, manifest)
     assert_one_line_error(excinfo, "entries")
@@ -284,7 +284,7 @@ def test_folder_symlink_to_the_reference_is_not_followed(tmp_path, upload, manif
 def test_zip_bomb_member_is_not_read(tmp_path, upload, manifest, reference_texts):
     entries = tree(upload, f"{UPLOAD}/")
     # 9 MB of blank lines: a few kB compressed, over the cap uncompressed.
-    entries[f"{UPLOAD}/hw1_student/activations.py"] = b"\n" * (load.MAX_FILE_BYTES + 2**20)
+    entries[f"{UPLOAD}/hw1_student/activations.py"] = b"\n" * (submitted_files.MAX_FILE_BYTES + 2**20)
     zip_path = write_zip(tmp_path / "bomb.zip", entries)
     assert zip_path.stat().st_size < 2**20, "the test zip is small on disk"
     loaded = load_submission(zip_path, manifest)
@@ -293,7 +293,7 @@ def test_zip_bomb_member_is_not_read(tmp_path, upload, manifest, reference_texts
 
 
 def test_total_bytes_read_are_capped(tmp_path, upload, manifest, monkeypatch):
-    monkeypatch.setattr(load, "MAX_TOTAL_BYTES", 20_000)
+    monkeypatch.setattr(submitted_files, "MAX_TOTAL_BYTES", 20_000)
     loaded = load_submission(upload, manifest)
     notices = [n for n in loaded.notices if "limit" in n]
     assert notices, f"reading stops at the total cap with a notice: {loaded.notices}"
