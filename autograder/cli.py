@@ -9,7 +9,7 @@ from make_submission import RegionError
 from . import handout
 from .load import SubmissionError
 from .paths import HANDOUT_DIR
-from .sandbox import Limits
+from .sandbox import Limits, SandboxError
 from .render import render_terminal, write_feedback, write_results_json
 
 
@@ -93,6 +93,6 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (RegionError, SubmissionError, OutputError) as e:
+    except (RegionError, SubmissionError, OutputError, SandboxError) as e:
         print(f"autograder {args.verb}: error: {e}", file=sys.stderr)
         return 2

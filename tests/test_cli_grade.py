@@ -17,6 +17,7 @@ from autograder.handout import generate
 from autograder.load import SubmissionError, load_submission
 from autograder.paths import HANDOUT_DIR, REPO_ROOT
 from autograder.report import FAILED, PASSED, CheckResult, GradeReport, SectionResult
+from autograder.sandbox import SandboxError
 from make_submission import MANIFEST
 
 
@@ -161,3 +162,11 @@ def test_results_are_written_even_when_the_table_is_cut_short(tmp_path):
     grader.wait(timeout=60)
     assert json.loads(results.read_text(encoding="utf-8"))["score"] == 0.0, "results.json written"
     assert feedback.read_text(encoding="utf-8").strip(), "feedback.md written"
+
+
+def test_a_sandbox_that_cannot_start_is_one_line_not_a_traceback(fake_grade, capsys):
+    _, behaviour = fake_grade
+    behaviour["result"] = SandboxError("unshare failed: Operation not permitted")
+    assert cli.main(["grade", "upload.zip"]) == 2, "the grader could not grade: exit 2"
+    err = capsys.readouterr().err
+    assert err == "autograder grade: error: unshare failed: Operation not permitted\n", f"one line: {err!r}"
