@@ -56,7 +56,8 @@ MISTAKES = {
                                  and close(got["Ybig"], e["Ybig"])),
     "relu_output_times_dY": Mistake(
         "backward multiplied dY by the output max(0, Z); the derivative is the 0/1 mask (Z > 0)",
-        lambda got, x, e: _matches(got, "dZ", x["dY"] * np.maximum(0, x["Zb"]))),
+        lambda got, x, e: _matches(got, "dZ", x["dY"] * np.maximum(0, x["Zb"]))
+        or _matches(got, "dZk", x["dYk"] * np.maximum(0, x["Zk"]))),
     "relu_mask_only": Mistake("backward returned the mask (Z > 0) alone; multiply it by the upstream dY",
                               lambda got, x, e: _matches(got, "dZ", x["Zb"] > 0)),
     "relu_no_mask": Mistake("backward returned dY unchanged; multiply it by the mask (Z > 0)",

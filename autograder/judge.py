@@ -2,7 +2,7 @@
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,11 +69,33 @@ def judge_section(ctx, results, expected, inputs):
     checks = []
     for check in ctx.section.checks:
         if check.kind == VECTORISED:
-            checks.append(_vectorised(ctx, check, first_passed=checks and checks[0].status == PASSED))
-        else:
-            checks.append(_probe_check(ctx, check, results.get(check.probe), expected[check.probe],
-                                       inputs[check.probe]))
+            gate = next(c for c in checks if c.name == check.after)
+            checks.append(_vectorised(ctx, check, gate))
+            continue
+        result = _probe_check(ctx, check, results.get(check.probe), expected[check.probe], inputs[check.probe])
+        if result.status == FAILED and result.diagnosis is None and check.is_backward:
+            result = replace(result, diagnosis=_backward_versus_forward(check, results[check.probe], checks))
+        checks.append(result)
     return tuple(checks)
+
+
+def _backward_versus_forward(check, result, earlier):
+    """Which half a student should fix when a backward check fails: the words a student needs.
+
+    The child's central differences of the student's own forward (``<key>_num``, for the same inputs as
+    ``<key>``) decide only these words, never points: the child could forge them.
+    """
+    pairs = [(result.arrays[k], result.arrays[k + "_num"]) for k, _ in check.compare
+             if k in result.arrays and k + "_num" in result.arrays]
+    consistent = all(gradient_close(got, numeric) for got, numeric in pairs) if pairs else None
+    failed = [c.name for c in earlier if not c.name.startswith(("backward", "vectorised")) and c.status != PASSED]
+    if failed and consistent:
+        return f"backward matches central differences of your own forward, but '{failed[0]}' failed: fix the forward"
+    if failed:
+        return f"backward uses what your forward computed, and '{failed[0]}' failed: fix the forward first"
+    if consistent is False:
+        return "backward disagrees with central differences of your (correct) forward: the mistake is in backward"
+    return None
 
 
 def _result(ctx, check, status, reason="", diagnosis=None):
@@ -118,6 +140,8 @@ ERROR_HINTS = (
      "shapes do not line up: forward visits the layers first to last, backward last to first"),
     (None, r"NameError: name '(\w+)' is not defined",
      "the given code after your region uses {0!r}: assign it in the region"),
+    (None, r"KeyError: '(\w+)'",
+     "the given code looks up {0!r} in a cache or dict that your code did not fill"),
     (None, r"MemoryError", "ran out of memory: an array far larger than the inputs?"),
     (None, r"RecursionError", "a function calls itself without end"),
 )
@@ -130,12 +154,13 @@ def _raised(ctx, result):
     reason = f"raised {error}" + (f" ({where})" if where else "")
     for section, pattern, hint in ERROR_HINTS:
         match = re.search(pattern, error)
-        if match and section in (None, ctx.section.name) and not (hint.startswith("the given") and "your region" in where):
+        given_code_hint = hint.startswith("the given")
+        if match and section in (None, ctx.section.name) and not (given_code_hint and "your region" in where):
             return f"{reason}; {hint.format(*match.groups())}"
     return reason
 
 
-def _vectorised(ctx, check, first_passed):
+def _vectorised(ctx, check, gate):
     texts = [(rid, ctx.texts.get(rid, "")) for rid in ctx.section.regions]
     if any(is_unfilled(text) for _, text in texts):
         return _result(ctx, check, NOT_IMPLEMENTED, "the section's regions are not all implemented yet")
@@ -146,9 +171,8 @@ def _vectorised(ctx, check, first_passed):
             return _result(ctx, check, FAILED, f"{rid} has a syntax error at line {max((e.lineno or 2) - 1, 1)}")
         if loop:
             return _result(ctx, check, FAILED, f"{loop} in {rid}: use whole-array NumPy operations")
-    if not first_passed:
-        return _result(ctx, check, FAILED, f"no loops, but this is awarded once "
-                                           f"'{ctx.section.checks[0].name}' passes")
+    if gate.status != PASSED:
+        return _result(ctx, check, FAILED, f"no loops, but this is awarded once '{gate.name}' passes")
     return _result(ctx, check, PASSED)
 
 

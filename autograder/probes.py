@@ -71,6 +71,19 @@ def _fresh(value):
     return np.array(value, dtype=np.float64, copy=True)
 
 
+class _Outputs(dict):
+    """A probe's outputs, copied as they are stored: a later in-place ``+=`` in the student's code
+    must not rewrite what an earlier call returned. What cannot be an array is kept as it is, for
+    ``run_probe`` to report."""
+
+    def __setitem__(self, key, value):
+        try:
+            value = _fresh(value) if value is not None else value
+        except (TypeError, ValueError):
+            pass
+        super().__setitem__(key, value)
+
+
 # --- activations ------------------------------------------------------------------------------------
 
 def _elementwise_inputs(rng):
@@ -262,7 +275,7 @@ def model(pkg, x, out):
 
 def run_probe(name, pkg, x):
     """Run one probe; returns (outputs as float64 arrays, status, error text, where)."""
-    out = {}
+    out = _Outputs()
     try:
         PROBES[name][2](pkg, x, out)
         status, error, where = OK, "", ""
@@ -275,7 +288,7 @@ def run_probe(name, pkg, x):
         try:
             if value is None:                     # np.array(None, float) would be a silent NaN
                 raise TypeError
-            arrays[key] = np.array(value, dtype=np.float64)
+            arrays[key] = np.asarray(value, dtype=np.float64)
         except BaseException:
             bad.append(f"{key} is {type(value).__name__}, not an array of numbers")
     if bad and status == OK:

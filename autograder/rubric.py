@@ -6,7 +6,7 @@ Sigmoid is a practice section graded for feedback with 0 points.
 A check compares the student's arrays from one probe (``probes.py``) with the reference's: a "values"
 check with ``rtol = 1e-5``, a "gradient" check by relative error below 1e-6 against the reference's
 central-difference gradient (computed in the trusted parent, never in the child). A "vectorised" check
-reads the section's regions for Python loops; it pays only once the section's first check passes.
+reads the section's regions for Python loops; it pays only once the forward check it names passes.
 """
 
 from dataclasses import dataclass
@@ -26,6 +26,13 @@ class Check:
     compare: tuple = ()
     kind: str = VALUES
     mistakes: tuple = ()          # names in ``diagnose.MISTAKES``, tried in order when the check fails
+    after: str = ""               # a vectorised check pays once the check of this name has passed
+
+    @property
+    def is_backward(self):
+        """Whether the check compares gradients (the probes name them d...): it then depends on what the
+        section's forward cached, and a failure may come from the forward."""
+        return any(key.startswith("d") for key, _ in self.compare)
 
 
 @dataclass(frozen=True)
@@ -52,14 +59,15 @@ SECTIONS = (
         Check("forward on random inputs", 0.5, "relu_forward", _same("Y"),
               mistakes=("relu_identity", "relu_abs", "relu_mask_forward")),
         Check("forward on edge inputs (N = 1, zeros, ±1e-12, ±1000)", 0.25, "relu_forward",
-              _same("Y1", "Yk", "Ybig"), mistakes=("relu_kink_forward",)),
+              _same("Y1", "Yk", "Ybig"),
+              mistakes=("relu_identity", "relu_abs", "relu_mask_forward", "relu_kink_forward")),
         Check("backward matches the reference", 0.5, "relu_backward", _same("dZ", "dY_after", "dZ2"),
               mistakes=("inplace_dY", "relu_output_times_dY", "relu_mask_only", "relu_no_mask")),
         Check("backward passes the numeric gradient check", 0.25, "relu_backward", (("dZ", "dZ_num"),),
               kind=GRADIENT, mistakes=("relu_output_times_dY", "relu_mask_only", "relu_no_mask")),
         Check("backward at the kink (gradient 0 at z = 0)", 0.25, "relu_kink", _same("dZk"),
-              mistakes=("relu_mask_ge",)),
-        Check("vectorised: no Python loops", 0.25, kind=VECTORISED),
+              mistakes=("relu_mask_ge", "relu_output_times_dY")),
+        Check("vectorised: no Python loops", 0.25, kind=VECTORISED, after="forward on random inputs"),
     )),
     Section("FullyConnected", 4.0, ("fully_connected:FullyConnected._init_parameters",
                                     "fully_connected:FullyConnected.forward",
@@ -68,7 +76,7 @@ SECTIONS = (
               _same("asked", "W", "b", "gW", "gb"), mistakes=("fc_init_shape_swapped", "fc_init_ignored")),
         Check("forward on random inputs (tanh)", 0.75, "fc_forward", _same("Y", "Ylin"),
               mistakes=("fc_no_bias", "fc_no_activation")),
-        Check("forward with N = 1", 0.25, "fc_forward", _same("Y1")),
+        Check("forward with N = 1", 0.25, "fc_forward", _same("Y1"), mistakes=("fc_no_bias", "fc_no_activation")),
         Check("backward: dX matches the reference", 0.5, "fc_backward", _same("dX", "dY_after"),
               mistakes=("inplace_dY", "fc_skip_activation_backward")),
         Check("backward: dW matches the reference", 0.5, "fc_backward", _same("dW", "dW2"),
@@ -76,8 +84,9 @@ SECTIONS = (
         Check("backward: db matches the reference", 0.5, "fc_backward", _same("db", "db2"),
               mistakes=("fc_accumulated", "fc_db_not_summed", "fc_skip_activation_backward", "fc_mean")),
         Check("backward passes the numeric gradient check (dX, dW, db)", 0.5, "fc_backward",
-              (("dX", "dX_num"), ("dW", "dW_num"), ("db", "db_num")), kind=GRADIENT),
-        Check("vectorised: no Python loops", 0.5, kind=VECTORISED),
+              (("dX", "dX_num"), ("dW", "dW_num"), ("db", "db_num")), kind=GRADIENT,
+              mistakes=("fc_dW_transposed", "fc_db_not_summed", "fc_skip_activation_backward", "fc_mean")),
+        Check("vectorised: no Python loops", 0.5, kind=VECTORISED, after="forward on random inputs (tanh)"),
     )),
     Section("SoftMax", 2.0, ("activations:SoftMax.forward", "activations:SoftMax.backward"), (
         Check("forward on random inputs", 0.5, "softmax_forward", _same("Y"),
@@ -98,7 +107,7 @@ SECTIONS = (
               mistakes=("ce_grad_no_mean", "ce_grad_logits")),
         Check("backward passes the numeric gradient check", 0.125, "cross_entropy", (("dL", "dL_num"),),
               kind=GRADIENT, mistakes=("ce_grad_no_mean",)),
-        Check("vectorised: no Python loops", 0.125, kind=VECTORISED),
+        Check("vectorised: no Python loops", 0.125, kind=VECTORISED, after="forward on random logits"),
     )),
     Section("Model", 1.0, ("models:NeuralNetwork.forward", "models:NeuralNetwork.backward"), (
         Check("forward through two layers", 0.4, "model", _same("logits", "loss"),
@@ -156,10 +165,14 @@ def section(name):
 
 
 def _check_points():
-    # The rubric's own invariant: each section's checks add up to its points.
+    # The rubric's own invariants: each section's checks add up to its points, and a vectorised check
+    # names a check of its section that comes before it.
     for s in SECTIONS:
         total = sum(c.points for c in s.checks)
         assert abs(total - s.points) < 1e-9, f"{s.name}: checks add up to {total}, not {s.points}"
+        names = [c.name for c in s.checks]
+        for i, c in enumerate(s.checks):
+            assert c.kind != VECTORISED or c.after in names[:i], f"{s.name}: {c.name} waits for {c.after!r}"
 
 
 _check_points()

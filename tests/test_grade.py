@@ -100,3 +100,16 @@ def test_grading_twice_gives_the_same_report(reference_package, tmp_path):
     package = kits.write_package(tmp_path, texts)
     first, second = grade(package), grade(package)
     assert first == second, "two gradings of one submission differ (timing aside)"
+
+
+def test_a_failed_backward_says_which_half_to_fix(tmp_path):
+    forward_bug = grade(kits.write_package(tmp_path / "forward", kits.with_change(
+        "fully_connected:FullyConnected.forward", "Z = X @ W + b", "Z = X @ W")))
+    backward = [c for c in forward_bug.checks if c.section == "FullyConnected" and c.name.startswith("backward")]
+    assert backward and all("fix the forward" in (c.diagnosis or "") for c in backward), \
+        f"a forward bug: {[(c.name, c.diagnosis) for c in backward]}"
+    backward_bug = grade(kits.write_package(tmp_path / "backward", kits.with_change(
+        "activations:ReLU.backward", "dZ = dY * (Z > 0)", "dZ = dY * (Z > 0) * 0.5")))
+    relu = [c for c in backward_bug.checks if c.section == "ReLU" and c.name.startswith("backward matches")]
+    assert relu and "the mistake is in backward" in (relu[0].diagnosis or ""), \
+        f"a backward bug: {[(c.name, c.diagnosis) for c in relu]}"
