@@ -169,15 +169,20 @@ def splice(source, module, texts, path="<source>"):
 
 
 def _region_lines(text, region, path):
+    problem = region_text_problem(text)
+    if problem:
+        raise RegionError(path, region.begin, f"the text for region {region.id}: {problem}")
+    return split_lines(text)
+
+
+def region_text_problem(text):
+    """Why ``text`` cannot be spliced into a region (it is not whole lines, or holds a marker line), or None."""
     if text and not text.endswith("\n"):
-        raise RegionError(path, region.begin, f"the text for region {region.id} must be whole lines, "
-                                              f"ending in a newline")
-    lines = split_lines(text)
-    for offset, line in enumerate(lines, start=1):
+        return "must be whole lines, ending in a newline"
+    for offset, line in enumerate(split_lines(text), start=1):
         if _LOOSE_MARKER.fullmatch(line.strip()):
-            raise RegionError(path, region.begin, f"line {offset} of the text for region {region.id} is a "
-                                                  f"YOUR CODE marker: {line.strip()!r}")
-    return lines
+            return f"line {offset} is a YOUR CODE marker: {line.strip()!r}"
+    return None
 
 
 def outside_text(source, module, path="<source>"):

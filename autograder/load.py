@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from make_submission import PACKAGE, RegionError, collect, parse_submission
+from make_submission import PACKAGE, RegionError, collect, parse_submission, region_text_problem
 
 from .render.text import one_line
 from .submitted_files import (MAX_FILE_BYTES, SubmissionError, Unread, folder_files, plural, read_capped,
@@ -193,7 +193,10 @@ def _from_markdown(data, shown, manifest):
     known = [rid for info in manifest["modules"].values() for rid in info["regions"]]
     regions = {rid: _whole_lines(sub.regions[rid]) for rid in known if rid in sub.regions}
     notices += [f"{shown}: region {rid} is not one of the handout's; ignored"
-                for rid in sub.regions if rid not in regions]
+                for rid in sub.regions if rid not in known]
+    for rid in [rid for rid in regions if region_text_problem(regions[rid])]:
+        # A hand-edited submission.md can hold what no region can: grade the rest without it.
+        notices.append(f"{shown}: region {rid}: {region_text_problem(regions.pop(rid))}; not graded")
     named = {getattr(p, "region", None) for p in sub.problems}      # already said why, e.g. truncated
     missing = [rid for rid in known if rid not in sub.regions and rid not in named]
     if missing:

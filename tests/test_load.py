@@ -431,3 +431,16 @@ def test_unreadable_module(upload, manifest, reference_texts):
     module.chmod(0)
     loaded = load_submission(upload, manifest)
     the_notice(loaded, "losses.py", "cannot be read")
+
+
+def test_a_region_holding_a_marker_line_is_left_out_and_the_rest_is_graded(tmp_path, manifest, reference_texts):
+    # A hand-edited submission.md: the ReLU.forward block swallowed an END and a BEGIN marker.
+    text = submission_md(reference_texts).replace(
+        "        Y = np.maximum(0.0, Z)\n",
+        "        Y = np.maximum(0.0, Z)\n        ### END YOUR CODE ###\n        ### BEGIN YOUR CODE ###\n", 1)
+    md = tmp_path / "submission.md"
+    md.write_text(text, encoding="utf-8")
+    loaded = load_submission(md, manifest)
+    assert "activations:ReLU.forward" not in loaded.regions, "the broken region is not graded"
+    assert len(loaded.regions) == len(reference_texts) - 1, f"the others are: {sorted(loaded.regions)}"
+    assert any("ReLU.forward" in n and "marker" in n for n in loaded.notices), f"notices: {loaded.notices}"
