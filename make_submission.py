@@ -527,21 +527,29 @@ def _fail(lines, out, zip_path):
     return 1
 
 
+def _default_package():
+    """``hw1_student`` in the current folder, else the one beside this script: a student who runs
+    ``python hw1/make_submission.py`` from the folder above means the kit's own package."""
+    here = Path(PACKAGE)
+    beside = Path(__file__).resolve().with_name(PACKAGE)
+    return here if here.is_dir() or not beside.is_dir() else beside
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", required=True, help="your name, as on the course list (中文 is fine)")
     parser.add_argument("--id", required=True, dest="student_id", help="your student id")
-    parser.add_argument("--package", default=PACKAGE, help="the package folder (default: %(default)s)")
-    parser.add_argument("--out", default="submission.md", help="where to write (default: %(default)s)")
+    parser.add_argument("--package", help="the package folder (default: hw1_student/ here, or beside this script)")
+    parser.add_argument("--out", help="where to write (default: submission.md beside the package)")
     parser.add_argument("--zip", action="store_true",
                         help="also pack <name>_<id>_hw1_student.zip, beside the submission.md")
     args = parser.parse_args(argv)
-    out, zip_path = Path(args.out), None
+    package = Path(args.package) if args.package else _default_package()
+    out, zip_path = Path(args.out) if args.out else package.parent / "submission.md", None
     try:
         name = _check_identity("name", args.name)
         student_id = _check_identity("id", args.student_id)
         zip_path = out.parent / f"{upload_name(name, student_id)}.zip" if args.zip else None
-        package = Path(args.package)
         if not package.is_dir():
             raise RegionError(package, None, "no such folder; run this next to hw1_student/ or pass --package")
         collected = collect(package, read_manifest(package))

@@ -306,7 +306,7 @@ def _where(exc):
 
 
 def _save(path, arrays, status, error, where):
-    tmp = path + ".tmp"
+    tmp = f"{path}.{os.getpid()}.tmp"             # forked copies of this process must not share one
     with open(tmp, "wb") as f:
         np.savez(f, __status__=np.array(status), __error__=np.frombuffer(error.encode(), np.uint8),
                  __where__=np.frombuffer(where.encode(), np.uint8), **arrays)

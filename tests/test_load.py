@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from make_submission import MANIFEST, Submission, find_regions, read_source, render_submission
+
 from autograder import submitted_files
 from autograder.handout import generate
 from autograder.load import SubmissionError, load_submission
 from autograder.paths import HANDOUT_DIR, REFERENCE_DIR
-from make_submission import MANIFEST, Submission, find_regions, read_source, render_submission, splice
+from tests import kits
 
 UPLOAD = "张三_2024123456_hw1_student"
 
@@ -24,31 +26,16 @@ def manifest():
 
 
 @pytest.fixture(scope="module")
-def reference_texts(manifest):
+def reference_texts():
     """Every region's text in the reference solution, by id."""
-    texts = {}
-    for name, info in manifest["modules"].items():
-        if info["regions"]:
-            source = read_source(REFERENCE_DIR / name)
-            texts.update({r.id: r.text for r in find_regions(source, name[:-3], REFERENCE_DIR / name)})
-    return texts
-
-
-def fill_package(package_dir, manifest, texts):
-    """Splice ``texts`` into the handout modules copied to ``package_dir``."""
-    shutil.copytree(HANDOUT_DIR, package_dir, ignore=shutil.ignore_patterns("__pycache__"))
-    for name, info in manifest["modules"].items():
-        if info["regions"]:
-            path = package_dir / name
-            path.write_text(splice(read_source(path), name[:-3], texts, path), encoding="utf-8")
-    return package_dir
+    return kits.reference_regions()
 
 
 @pytest.fixture
 def upload(tmp_path, manifest, reference_texts):
     """The course's upload folder: ``<name>_<id>_hw1_student/hw1_student/`` with the reference filled in,
     and a submission.md beside the package whose regions differ (the package must win)."""
-    package = fill_package(tmp_path / "uploads" / UPLOAD / "hw1_student", manifest, reference_texts)
+    package = kits.write_package(tmp_path / "uploads" / UPLOAD, reference_texts)
     decoy = {rid: "    return 'from submission.md'\n" for rid in reference_texts}
     (package.parent / "submission.md").write_text(
         render_submission(Submission("张三", "2024123456", "2025-01-01", decoy)), encoding="utf-8")
@@ -148,7 +135,7 @@ def test_submission_md_header_gives_name_and_id(tmp_path, manifest, reference_te
 
 
 def test_a_plain_package_has_no_name(tmp_path, manifest, reference_texts):
-    package = fill_package(tmp_path / "somewhere" / "hw1_student", manifest, reference_texts)
+    package = kits.write_package(tmp_path / "somewhere", reference_texts)
     loaded = load_submission(package, manifest)
     assert (loaded.student_name, loaded.student_id) == (None, None), "no upload name, no name/id"
 

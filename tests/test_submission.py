@@ -9,34 +9,17 @@ import zipfile
 import pytest
 
 import make_submission
-from make_submission import (MANIFEST, TITLE, RegionError, Submission, find_regions, parse_submission,
-                             read_source, render_submission, splice, split_lines, text_hash)
+from make_submission import (MANIFEST, TITLE, RegionError, Submission, parse_submission, read_source,
+                             render_submission, split_lines, text_hash)
 
-from autograder.paths import HANDOUT_DIR, REFERENCE_DIR, REPO_ROOT
-
-
-def reference_texts():
-    """``{region id: text}`` of the reference: what a student who finished has in the regions."""
-    return {r.id: r.text for path in sorted(REFERENCE_DIR.glob("*.py"))
-            for r in find_regions(read_source(path), path.stem, path)}
-
-
-def copy_handout(dest, texts=None):
-    """``dest/hw1_student``: the handout, with ``texts`` spliced into its regions by the one parser."""
-    package = dest / "hw1_student"
-    shutil.copytree(HANDOUT_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
-    for path in sorted(package.glob("*.py")):
-        source = read_source(path)
-        spliced = splice(source, path.stem, texts or {}, path)
-        if spliced != source:
-            path.write_bytes(spliced.encode("utf-8"))
-    return package
+from autograder.paths import REPO_ROOT
+from tests import kits
 
 
 @pytest.fixture
 def finished(tmp_path, monkeypatch):
     """A working folder whose hw1_student/ holds the reference's region texts; the cwd is that folder."""
-    copy_handout(tmp_path, reference_texts())
+    kits.write_package(tmp_path, kits.reference_regions())
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -44,7 +27,7 @@ def finished(tmp_path, monkeypatch):
 @pytest.fixture
 def stubs(tmp_path, monkeypatch):
     """A working folder whose hw1_student/ is the fresh handout; the cwd is that folder."""
-    copy_handout(tmp_path)
+    kits.write_package(tmp_path, {})
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -279,7 +262,7 @@ def test_a_finished_package_gives_every_region_and_no_warning(finished, capsys):
     code, out, err = run(capsys)
     assert code == 0 and err == [], f"exit {code}, stderr {err}"
     sub = parse_submission((finished / "submission.md").read_text(encoding="utf-8"))
-    assert sub.regions == reference_texts(), f"regions differ: {sorted(set(sub.regions) ^ set(reference_texts()))}"
+    assert sub.regions == kits.reference_regions(), f"regions differ: {sorted(set(sub.regions) ^ set(kits.reference_regions()))}"
     assert (sub.name, sub.student_id, sub.problems) == ("张三", "2024001", []), f"header {sub}"
     assert out == ["wrote submission.md: 13 regions, 0 not filled in yet"], f"stdout {out}"
 
@@ -287,7 +270,7 @@ def test_a_finished_package_gives_every_region_and_no_warning(finished, capsys):
 def test_the_stubs_warn_per_region_and_still_write(stubs, capsys):
     code, out, err = run(capsys)
     assert code == 0, f"warnings must not stop it: exit {code}, stderr {err}"
-    ids = sorted(reference_texts())
+    ids = sorted(kits.reference_regions())
     for rid in ids:
         hits = [line for line in err if f"{rid} is not filled in yet" in line]
         assert len(hits) == 1 and hits[0].startswith("make_submission: warning: hw1_student/"), \
@@ -354,14 +337,8 @@ def break_bad_manifest(pkg):
     return f"hw1_student/{MANIFEST}: ", "not the handout's manifest"
 
 
-def break_missing_package(pkg):
-    shutil.rmtree(pkg)
-    return "hw1_student: ", "no such folder"
-
-
 def break_end_without_begin(pkg):
     path = pkg / "losses.py"
-    line = line_of(path, "### BEGIN YOUR CODE ###", 2)
     path.write_text(read_source(path).replace("### BEGIN YOUR CODE ###\n        # The softmax", "# The softmax"),
                     encoding="utf-8")
     return f"hw1_student/losses.py:{line_of(path, '### END YOUR CODE ###', 2)}: ", "without a"
@@ -378,7 +355,7 @@ def break_malformed_marker(pkg):
 
 BAD_INPUTS = {f.__name__.removeprefix("break_"): f for f in [
     break_begin_without_end, break_nested_begin, break_end_without_begin, break_malformed_marker, break_syntax, break_encoding,
-    break_missing_module, break_missing_manifest, break_bad_manifest, break_missing_package]}
+    break_missing_module, break_missing_manifest, break_bad_manifest]}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
@@ -462,3 +439,30 @@ def test_zip_entries_carry_a_fixed_time(finished, capsys):
     with zipfile.ZipFile(finished / "张三_2024001_hw1_student.zip") as z:
         times = {i.date_time for i in z.infolist()}
     assert times == {(1980, 1, 1, 0, 0, 0)}, f"entry times {times}: the same files should give the same zip"
+
+
+def run_kit_script(kit, cwd):
+    """The kit's own copy of make_submission.py, run as a student runs it, from ``cwd``."""
+    shutil.copy2(REPO_ROOT / "make_submission.py", kit / "make_submission.py")
+    return subprocess.run([sys.executable, str(kit / "make_submission.py"), "--name", "张三", "--id", "2024001"],
+                          cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_run_from_the_folder_above_the_kit_it_uses_the_package_beside_it(tmp_path):
+    kit = tmp_path / "hw1"
+    kit.mkdir()
+    kits.write_package(kit, kits.reference_regions())
+    done = run_kit_script(kit, cwd=tmp_path)
+    assert done.returncode == 0, f"exit {done.returncode}: {done.stderr}"
+    assert (kit / "submission.md").is_file(), "submission.md is written beside the package"
+    assert not (tmp_path / "submission.md").exists(), "not in the folder it was run from"
+
+
+def test_no_package_anywhere_is_one_line_exit_1_and_nothing_written(tmp_path):
+    kit = tmp_path / "hw1"
+    kit.mkdir()
+    done = run_kit_script(kit, cwd=kit)
+    assert done.returncode == 1, f"exit {done.returncode}"
+    assert done.stderr.count("\n") == 1 and "hw1_student" in done.stderr and "no such folder" in done.stderr, \
+        f"one line naming the folder: {done.stderr!r}"
+    assert not (kit / "submission.md").exists(), "nothing written"
