@@ -16,15 +16,20 @@ SPLIT_PER_CLASS = {"train": 35, "validate": 5, "test": 10}
 def read_iris(path=IRIS_CSV):
     """X : ndarray of shape (150, 4), y : ndarray of shape (150,) of int class ids, and the class names."""
     with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    header, rows = rows[0], [r for r in rows[1:] if r]
-    names = sorted({r[-1] for r in rows})
-    try:
-        X = np.array([[float(v) for v in r[:-1]] for r in rows])
-    except ValueError as e:
-        raise ValueError(f"{path}: a measurement is not a number ({e})") from None
-    y = np.array([names.index(r[-1]) for r in rows])
-    return X, y, names
+        lines = list(csv.reader(f))
+    header, features, labels = lines[0], [], []
+    for number, row in enumerate(lines[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise ValueError(f"{path}:{number}: {len(row)} fields; the header has {len(header)}")
+        try:
+            features.append([float(v) for v in row[:-1]])
+        except ValueError:
+            raise ValueError(f"{path}:{number}: a measurement is not a number: {row[:-1]}") from None
+        labels.append(row[-1])
+    names = sorted(set(labels))
+    return np.array(features), np.array([names.index(label) for label in labels]), names
 
 
 class DataSplit:

@@ -100,3 +100,15 @@ def test_logger_keeps_one_row_per_epoch_and_refuses_a_changed_set_of_metrics(tmp
         log.log(epoch=3, train_loss=0.4)
     log.save(tmp_path / "history.json")
     assert '"val_accuracy": [\n  0.6,\n  0.8\n ]' in (tmp_path / "history.json").read_text(), "saved as JSON"
+
+
+def test_a_broken_iris_csv_names_its_file_and_line(tmp_path):
+    from autograder.reference.datasets import read_iris
+    bad = tmp_path / "iris.csv"
+    bad.write_text("sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,setosa\n"
+                   "4.9,3.0,oops,0.2,setosa\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"{tmp_path / 'iris.csv'}:3: a measurement is not a number"):
+        read_iris(bad)
+    bad.write_text("a,b,c,d,species\n5.1,3.5,1.4,setosa\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"iris.csv:2: 4 fields; the header has 5"):
+        read_iris(bad)
