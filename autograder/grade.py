@@ -60,19 +60,21 @@ def grade(path, *, timeout=DEFAULT_TIMEOUT, jobs=None):
     loaded = load_submission(path, pristine_manifest())
     limits = Limits(timeout=timeout)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        sections = tuple(pool.map(lambda s: grade_section(s, loaded.regions, limits), SECTIONS))
+        graded = list(pool.map(lambda s: grade_section(s, loaded.regions, limits), SECTIONS))
     notices = list(loaded.notices)
-    isolation = {s.isolation for s in sections if s.isolation}
-    notices += [f"sandbox: {i}" for i in sorted(isolation) if i.startswith("reduced")]
-    return GradeReport(str(path), tuple(s.result for s in sections), tuple(notices), loaded.student_name,
+    notices += [f"sandbox: {i}" for i in sorted({i for _, i in graded}) if i.startswith("reduced")]
+    return GradeReport(str(path), tuple(result for result, _ in graded), tuple(notices), loaded.student_name,
                        loaded.student_id, execution_time=round(time.monotonic() - start, 3))
 
 
 def grade_section(section, regions, limits):
-    """Grade one section in its own sandboxed child; returns ``.result`` (SectionResult) and ``.isolation``."""
+    """Grade one section in its own sandboxed child: (SectionResult, how the child was isolated).
+
+    A section whose regions are all unfilled is reported without running anything.
+    """
     texts = {rid: regions[rid] for rid in section.regions if rid in regions}
     if all(is_unfilled(texts.get(rid, "")) for rid in section.regions):
-        return SimpleNamespace(result=_not_implemented(section, texts), isolation="")
+        return _not_implemented(section, texts), ""
     inputs = {p: probes.inputs_for(p) for p in probes.probes_of(section.name)}
     with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-") as scratch:
         scratch = Path(scratch)
@@ -86,7 +88,7 @@ def grade_section(section, regions, limits):
     ctx = SectionContext(section, texts, outcome.ending, hybrid.locator(spans))
     checks = judge_section(ctx, results, {p: expected(p) for p in inputs}, inputs)
     result = SectionResult(section.name, section.points, checks, outcome.ending, round(outcome.elapsed, 3))
-    return SimpleNamespace(result=result, isolation=outcome.isolation)
+    return result, outcome.isolation
 
 
 def _not_implemented(section, texts):

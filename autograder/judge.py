@@ -82,13 +82,17 @@ def _judge_checks(ctx, results, expected, inputs):
             continue
         result = _probe_check(ctx, check, results.get(check.probe), expected[check.probe], inputs[check.probe])
         if result.status == FAILED and result.diagnosis is None and check.is_backward:
-            result = replace(result, diagnosis=_backward_versus_forward(check, results[check.probe], checks))
+            forward_failed = [r.name for c, r in zip(ctx.section.checks, checks)
+                              if c.kind != VECTORISED and not c.is_backward and r.status != PASSED]
+            result = replace(result, diagnosis=_backward_versus_forward(check, results[check.probe], forward_failed))
         checks.append(result)
     return tuple(checks)
 
 
-def _backward_versus_forward(check, result, earlier):
+def _backward_versus_forward(check, result, failed):
     """Which half a student should fix when a backward check fails: the words a student needs.
+
+    ``failed`` names the section's forward checks that failed.
 
     The child's central differences of the student's own forward (``<key>_num``, for the same inputs as
     ``<key>``) decide only these words, never points: the child could forge them.
@@ -96,7 +100,6 @@ def _backward_versus_forward(check, result, earlier):
     pairs = [(result.arrays[k], result.arrays[k + "_num"]) for k, _ in check.compare
              if k in result.arrays and k + "_num" in result.arrays]
     consistent = all(gradient_close(got, numeric) for got, numeric in pairs) if pairs else None
-    failed = [c.name for c in earlier if not c.name.startswith(("backward", "vectorised")) and c.status != PASSED]
     if failed and consistent:
         return f"backward matches central differences of your own forward, but '{failed[0]}' failed: fix the forward"
     if failed:
