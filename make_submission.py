@@ -295,6 +295,10 @@ def collect(package_dir, manifest):
 def _check_module(out, path, source, module, found, info):
     try:
         compile(source, str(path), "exec", dont_inherit=True)
+    except (RecursionError, MemoryError, ValueError) as e:
+        # Nesting too deep for the compiler (or a NUL byte, on some Pythons): as bad as a syntax error.
+        out.problems.append(Problem(str(path), None, f"Python cannot compile this file ({type(e).__name__}: "
+                                                     f"{e}); simplify the deepest expression", True))
     except SyntaxError as e:
         region = next((r for r in found.values() if e.lineno is not None and r.begin < e.lineno < r.end), None)
         where = f" in region {region.id}" if region else ""

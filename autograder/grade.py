@@ -22,7 +22,7 @@ from . import hybrid, probes
 from .handout import generate
 from .judge import ProbeResult, SectionContext, judge_section
 from .load import load_submission
-from .report import NOT_IMPLEMENTED, CheckResult, GradeReport, SectionResult
+from .report import NOT_IMPLEMENTED, NOT_RUN, CheckResult, GradeReport, SectionResult
 from .rubric import SECTIONS
 from .sandbox import Limits, read_results, run_child
 
@@ -97,4 +97,4 @@ def _not_implemented(section, texts):
         f"{', '.join(missing)} are not implemented yet"
     checks = tuple(CheckResult(section.name, c.name, 0.0, c.points, NOT_IMPLEMENTED, reason)
                    for c in section.checks)
-    return SectionResult(section.name, section.points, checks, "not run")
+    return SectionResult(section.name, section.points, checks, NOT_RUN)

@@ -180,6 +180,8 @@ def _vectorised(ctx, check, gate):
             loop = find_loop(text)
         except SyntaxError as e:
             return _result(ctx, check, FAILED, f"{rid} has a syntax error at line {max((e.lineno or 2) - 1, 1)}")
+        except (RecursionError, MemoryError, ValueError) as e:     # in the trusted parent: never fatal
+            return _result(ctx, check, FAILED, f"{rid} cannot be parsed ({type(e).__name__})")
         if loop:
             return _result(ctx, check, FAILED, f"{loop} in {rid}: use whole-array NumPy operations")
     if gate.status != PASSED:
@@ -190,7 +192,8 @@ def _vectorised(ctx, check, gate):
 def find_loop(text):
     """"a for loop at line 3" for the first Python loop in a region's text, or None.
 
-    Raises SyntaxError when the region does not parse.
+    Raises SyntaxError when the region does not parse, RecursionError or MemoryError when it nests
+    deeper than the parser goes.
     """
     tree = ast.parse("def _region():\n" + text)
     for node in ast.walk(tree):

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 # A check's status. "not implemented" and the sandbox's endings are reported by name, never as tracebacks.
 PASSED, FAILED, NOT_IMPLEMENTED, ERROR = "passed", "failed", "not implemented", "error"
+# A section's child ending when no child was needed (every region of the section unfilled).
+NOT_RUN = "not run"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class SectionResult:
     @property
     def points(self):
         return round(sum(c.points for c in self.checks), 6)
+
+    @property
+    def ended_abnormally(self):
+        """The section's child hung, crashed or exited early: worth a line of its own in every output."""
+        return self.child not in ("ok", NOT_RUN)
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,9 @@ WHOLE = {
                      "activations:ReLU.backward": _lines("dZ = None")},
     "returns the wrong shape": {"activations:ReLU.forward": _lines("Y = np.maximum(0.0, Z).T"),
                                 "activations:ReLU.backward": _lines("dZ = (dY * (Z > 0))[:, :1]")},
+    # Nesting deeper than Python's compiler goes: it must fail in the child, never in the grader.
+    "nests too deep": {"activations:ReLU.forward": _lines("Y = " + "a." * 200000 + "b"),
+                       "activations:ReLU.backward": _lines("dZ = " + "-" * 100000 + "dY")},
     "returns a string": {"activations:ReLU.forward": _lines("Y = 'max(0, Z)'"),
                          "activations:ReLU.backward": _lines("dZ = 'dY * (Z > 0)'")},
 }

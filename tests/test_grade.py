@@ -9,6 +9,7 @@ from make_submission import Submission, render_submission
 
 from autograder.grade import grade
 from autograder.paths import HANDOUT_DIR
+from autograder.render.gradescope import to_results_json
 from autograder.report import NOT_IMPLEMENTED, PASSED
 from autograder.rubric import SECTIONS
 from tests import kits
@@ -66,6 +67,7 @@ def test_fresh_stubs_score_zero_and_every_check_says_not_implemented(tmp_path):
     statuses = {c.status for c in report.checks}
     assert statuses == {NOT_IMPLEMENTED}, f"stubs: statuses {statuses}; {_failures(report)}"
     assert all("not implemented" in c.reason for c in report.checks), "each reason names the region"
+    assert to_results_json(report)["output"] == "", "no section 'ended' when none was run"
 
 
 @pytest.mark.parametrize("name,changes", ALTERNATIVES, ids=[a[0] for a in ALTERNATIVES])

@@ -7,6 +7,7 @@ of that run (its command line names the scratch directory, and as root its uid i
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -184,10 +185,12 @@ def test_child_cannot_read_the_repository(tmp_path):
 
 @namespaces_only
 def test_repository_stays_hidden_when_a_bind_exposes_it(tmp_path, monkeypatch):
-    """Say Python lived in a directory holding the repository: everything but the venv is covered."""
+    """Say Python lived in a directory that exposes the repository: everything but the venv is covered."""
     from autograder.sandbox import layout
 
-    exposing = [(str(REPO_ROOT.parent), str(REPO_ROOT.parent))]
+    # The checkout itself, not its parent: a bind keeps a folder's mode, and a parent made by
+    # `mktemp -d` (0700) would hide the venv from the child as well.
+    exposing = [(str(REPO_ROOT), str(REPO_ROOT))]
     monkeypatch.setattr(layout, "python_dirs", lambda: exposing + python_dirs())
     layout.base_layout.cache_clear()
     try:
@@ -546,19 +549,40 @@ def test_limits_are_checked():
 
 AS_NOBODY = """
 set -e
-# The interpreter may live under a home only root can enter: show the nobody user just the interpreter.
+# The interpreter, or the checkout itself, may live under a folder only root can enter (a home, a
+# mktemp -d): cover each such folder with an empty tmpfs and show the nobody user just those directories.
 stage="$STAGE"
 i=0
-for dir in $PYTHON_DIRS; do
+for dir in $EXPOSE; do
     mkdir -p "$stage/$i"; mount --bind "$dir" "$stage/$i"; i=$((i + 1))
 done
-mount -t tmpfs -o mode=755 tmpfs "$SHIELD"
+for shield in $SHIELDS; do
+    mount -t tmpfs -o mode=755 tmpfs "$shield"
+done
 i=0
-for dir in $PYTHON_DIRS; do
+for dir in $EXPOSE; do
     mkdir -p "$dir"; mount --bind "$stage/$i" "$dir"; i=$((i + 1))
 done
 exec setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"
 """
+
+
+def _blocked_ancestor(path):
+    """The topmost folder above ``path`` that others cannot enter, or None."""
+    for parent in reversed(Path(path).parents):
+        if parent != Path("/") and not os.stat(parent).st_mode & stat.S_IXOTH:
+            return str(parent)
+    return None
+
+
+def nobody_view():
+    """(folders to cover, directories to show inside them), for AS_NOBODY: the interpreter, NumPy and
+    the checkout, wherever they are."""
+    needed = sorted({source for source, _ in python_dirs()} | {str(REPO_ROOT)}, key=len)
+    shields = {_blocked_ancestor(path) for path in needed} - {None}
+    expose = [path for path in needed if any(path.startswith(f"{shield}/") for shield in shields)]
+    return sorted(shields), expose
+
 
 NOBODY_GRADER = """
 import sys
@@ -584,8 +608,7 @@ for name, source in children.items():
 def test_a_grader_that_is_not_root_uses_a_user_namespace(tmp_path):
     if not (shutil.which("unshare") and shutil.which("setpriv")):
         pytest.skip("needs unshare and setpriv (util-linux)")
-    home = Path.home()
-    dirs = sorted({source for source, _ in python_dirs() if source.startswith(f"{home}/")})
+    shields, expose = nobody_view()
     scratch = Path(tempfile.mkdtemp(prefix="nnhw-nobody-"))
     try:
         os.chown(scratch, 65534, 65534)
@@ -593,7 +616,7 @@ def test_a_grader_that_is_not_root_uses_a_user_namespace(tmp_path):
         result = subprocess.run(
             ["unshare", "--mount", "sh", "-c", AS_NOBODY, "sh", sys.executable, "-c", NOBODY_GRADER,
              str(scratch), str(secret)],
-            env={**os.environ, "PYTHON_DIRS": " ".join(dirs), "SHIELD": str(home),
+            env={**os.environ, "EXPOSE": " ".join(expose), "SHIELDS": " ".join(shields),
                  "STAGE": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)},
             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, f"the nobody grader failed: {result.stdout}\n{result.stderr}"

@@ -36,7 +36,7 @@ def render_feedback(report):
 
 def _section(section):
     lines = [f"### {markdown(section.name)}: {points(section.points)} / {out_of(section.max_points)}", ""]
-    if section.child != "ok":
+    if section.ended_abnormally:
         lines += [f"Your code's run for this section ended / 本部分代码运行中止: {markdown(section.child)}", ""]
     lines += ["| Check / 检查项 | Points / 得分 | Result / 结果 |", "| --- | ---: | --- |"]
     lines += [f"| {markdown(c.name)} | {points(c.points)} / {points(c.max_points)} | {verdict(c.status, True)} |"

@@ -19,7 +19,7 @@ def to_results_json(report):
     """
     output = [one_line(n) for n in report.notices]
     output += [f"{one_line(s.name)}: the graded code's run ended: {one_line(s.child)}"
-               for s in report.sections if s.child != "ok"]
+               for s in report.sections if s.ended_abnormally]
     return {
         "score": report.score,
         "max_score": report.max_score,

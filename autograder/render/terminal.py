@@ -25,7 +25,7 @@ def render_terminal(report, console=None):
         console.print(Text(f"! {one_line(notice)}", style="yellow"))
     for section in report.sections:
         console.print(_section_table(section))
-        if section.child != "ok":
+        if section.ended_abnormally:
             console.print(Text(f"  {one_line(section.name)}: the graded code's run ended: {one_line(section.child)}",
                                style="magenta"))
         console.print(Text(f"  {one_line(section.name)} total: {points(section.points)} / {out_of(section.max_points)}"))
