@@ -581,6 +581,9 @@ def nobody_view():
     needed = sorted({source for source, _ in python_dirs()} | {str(REPO_ROOT)}, key=len)
     shields = {_blocked_ancestor(path) for path in needed} - {None}
     expose = [path for path in needed if any(path.startswith(f"{shield}/") for shield in shields)]
+    # Outermost only: a directory bound again inside another would be a locked submount in the
+    # grader's user namespace, and the kernel refuses to bind a mount that has those (EINVAL).
+    expose = [path for path in expose if not any(path.startswith(f"{other}/") for other in expose)]
     return sorted(shields), expose
 
 
