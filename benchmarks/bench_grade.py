@@ -1,18 +1,21 @@
 """What grading costs: one submission end to end, and where the time goes.
 
-Prints the median wall time of ``grade()`` for the reference solution and for the fresh stubs (whose
-sections are not run at all), the time of one section, and the ratio of the whole to the sum of
-its sections (below 1 when sections overlap on the machine's cores).
+Prints the median wall time of ``grade()`` for the reference solution (its sections forked by the
+grader's fork server, and with a fresh interpreter per section), for the fresh stubs (whose sections are
+not run at all), the time of one section, and the ratio of the whole to the sum of its sections (below 1
+when sections overlap on the machine's cores).
 """
 
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
+from autograder import grade as grading
 from autograder.grade import expected, grade, grade_section
 from autograder.paths import HANDOUT_DIR
 from autograder.rubric import SECTIONS
-from autograder.sandbox import Limits
+from autograder.sandbox import Limits, run_child
 from benchmarks.timing import median_seconds
 from tests import kits
 
@@ -26,8 +29,14 @@ def main():
         stubs = tmp / "stubs" / "hw1_student"
         shutil.copytree(HANDOUT_DIR, stubs)
         whole = median_seconds(lambda: grade(reference), REPEATS)
-        print(f"grade(reference)            {whole * 1000:7.0f} ms   (median of {REPEATS}; 6 sections, "
-              f"{len(SECTIONS)} children)")
+        print(f"grade(reference)            {whole * 1000:7.0f} ms   (median of {REPEATS}; {len(SECTIONS)} "
+              f"sections, forked by the fork server)")
+        grading.run_child = partial(run_child, fork_server_ok=False)     # the sandbox's fallback path
+        try:
+            fresh = median_seconds(lambda: grade(reference), REPEATS)
+        finally:
+            grading.run_child = run_child
+        print(f"  fresh interpreters        {fresh * 1000:7.0f} ms   (fork server speed-up {fresh / whole:.2f}x)")
         print(f"grade(fresh stubs)          {median_seconds(lambda: grade(stubs), REPEATS) * 1000:7.0f} ms   "
               f"(no child runs)")
         regions = kits.reference_regions()
@@ -37,7 +46,7 @@ def main():
         parts = {s.name: median_seconds(lambda s=s: grade_section(s, regions, Limits()), repeats=5)
                  for s in SECTIONS}
         for name, seconds in parts.items():
-            print(f"  section {name:15}     {seconds * 1000:7.0f} ms")
+            print(f"  section {name:19} {seconds * 1000:7.0f} ms")
         print(f"whole / sum of sections     {whole / sum(parts.values()):7.2f}")
 
 

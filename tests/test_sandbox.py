@@ -1,7 +1,9 @@
 """The sandbox against one hostile child per behaviour, and ``read_results`` against forged files.
 
 Each child script is written into a fresh scratch directory; after every run, /proc must hold no process
-of that run (its command line names the scratch directory, and as root its uid is the run's own).
+of that run (its command line names the scratch directory, and as root its uid is the run's own; a run
+forked by the fork server leaves the server without children). Every test runs twice: through the grader's
+fork server and as a fresh interpreter.
 """
 
 import os
@@ -14,13 +16,16 @@ import tempfile
 import textwrap
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder import REPO_ROOT
-from autograder.sandbox import ChildOutcome, Limits, isolation_mode, read_results, run_child
+from autograder import sandbox
+from autograder.sandbox import ChildOutcome, Limits, isolation_mode, read_results
+from autograder.sandbox.forking import fork_server
 from autograder.sandbox.isolation import describe
 from autograder.sandbox.launch import PYTHON_FLAGS, UID_BASE, launch
 from autograder.sandbox.layout import python_dirs
@@ -28,6 +33,15 @@ from autograder.sandbox.layout import python_dirs
 FAST = Limits(timeout=2.0)
 namespaces_only = pytest.mark.skipif(isolation_mode() == "none", reason="needs namespaces")
 root_only = pytest.mark.skipif(isolation_mode() != "root", reason="needs the root sandbox")
+run_child = sandbox.run_child
+
+
+@pytest.fixture(autouse=True, params=["fork server", "fresh"])
+def launch_kind(request, monkeypatch):
+    """Every ``run_child`` of this module, once through the fork server and once fresh."""
+    monkeypatch.setitem(globals(), "run_child",
+                        partial(sandbox.run_child, fork_server_ok=request.param == "fork server"))
+    return request.param
 
 
 def processes_of(scratch: Path, uid: int | None = None) -> list[str]:
@@ -53,12 +67,25 @@ def run_uid(outcome: ChildOutcome) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def own_children() -> list[str]:
-    me = os.getpid()
+def children_of(pid: int) -> list[str]:
     children = []
-    for task in os.listdir(f"/proc/{me}/task"):
-        children += Path(f"/proc/{me}/task/{task}/children").read_text().split()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except OSError:
+            pass                                 # a thread that ended meanwhile
     return children
+
+
+def own_children() -> list[str]:
+    """The grader's children, but its fork server, which lives as long as the grader."""
+    return [pid for pid in children_of(os.getpid()) if pid != str(fork_server().pid)]
+
+
+def fork_server_children() -> list[str]:
+    """The runs the fork server forked that are still there (launchers, supervisors, students)."""
+    server = fork_server()
+    return children_of(server.pid) if server.alive() else []
 
 
 def run(tmp_path: Path, source: str, limits: Limits = FAST, args=()) -> ChildOutcome:
@@ -69,11 +96,12 @@ def run(tmp_path: Path, source: str, limits: Limits = FAST, args=()) -> ChildOut
     outcome = run_child(scratch, "child.py", list(args), limits)
     uid = run_uid(outcome)
     deadline = time.monotonic() + 0.5            # mode "none" cleans up asynchronously at worst
-    while processes_of(scratch, uid) and time.monotonic() < deadline:
+    while (processes_of(scratch, uid) or fork_server_children()) and time.monotonic() < deadline:
         time.sleep(0.02)
     left = processes_of(scratch, uid)
     assert left == [], f"processes left behind after {outcome.ending!r}: {left}"
     assert own_children() == [], f"the grader has children left: {own_children()}"
+    assert fork_server_children() == [], f"the fork server has runs left: {fork_server_children()}"
     return outcome
 
 
@@ -448,9 +476,19 @@ def test_parallel_runs_are_independent(tmp_path):
         assert left == [], f"section {index} left processes: {left}"
 
 
-def test_reduced_mode_still_limits_and_cleans_up(tmp_path):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
+@pytest.fixture
+def open_scratch():
+    """A scratch folder in the system's temp folder: as root, the reduced mode's child runs as a uid of
+    its own and reaches scratch through the host's folders (pytest's tmp_path is under a 0700 one)."""
+    scratch = Path(tempfile.mkdtemp(prefix="nnhw-reduced-"))
+    yield scratch
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="as root, the reduced mode's child runs as a uid of its own, "
+                    "which must reach the interpreter: test_reduced_mode_as_root_... covers it")
+def test_reduced_mode_still_limits_and_cleans_up(open_scratch):
+    scratch = open_scratch
     (scratch / "child.py").write_text(textwrap.dedent("""
         import os, time
         if os.fork() == 0:
@@ -547,10 +585,10 @@ def test_limits_are_checked():
     assert Limits(cpu=3).cpu_seconds == 3, "explicit cpu"
 
 
-AS_NOBODY = """
+EXPOSED = """
 set -e
 # The interpreter, or the checkout itself, may live under a folder only root can enter (a home, a
-# mktemp -d): cover each such folder with an empty tmpfs and show the nobody user just those directories.
+# mktemp -d): cover each such folder with an empty tmpfs and show other users just those directories.
 stage="$STAGE"
 i=0
 for dir in $EXPOSE; do
@@ -563,8 +601,9 @@ i=0
 for dir in $EXPOSE; do
     mkdir -p "$dir"; mount --bind "$stage/$i" "$dir"; i=$((i + 1))
 done
-exec setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"
 """
+AS_NOBODY = EXPOSED + ('exec setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all '
+                       '--bounding-set=-all "$@"\n')
 
 
 def _blocked_ancestor(path):
@@ -576,7 +615,7 @@ def _blocked_ancestor(path):
 
 
 def nobody_view():
-    """(folders to cover, directories to show inside them), for AS_NOBODY: the interpreter, NumPy and
+    """(folders to cover, directories to show inside them), for EXPOSED: the interpreter, NumPy and
     the checkout, wherever they are."""
     needed = sorted({source for source, _ in python_dirs()} | {str(REPO_ROOT)}, key=len)
     shields = {_blocked_ancestor(path) for path in needed} - {None}
@@ -640,7 +679,16 @@ def test_a_grader_that_is_not_root_uses_a_user_namespace(tmp_path):
 
 
 @namespaces_only
-def test_a_grader_killed_mid_run_leaves_nothing(tmp_path):
+def descendants_of(pid: int) -> list[str]:
+    found, frontier = [], [str(pid)]
+    while frontier:
+        for child in children_of(int(frontier.pop())):
+            found.append(child)
+            frontier.append(child)
+    return found
+
+
+def test_a_grader_killed_mid_run_leaves_nothing(tmp_path, launch_kind):
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     (scratch / "child.py").write_text(textwrap.dedent("""
@@ -653,17 +701,281 @@ def test_a_grader_killed_mid_run_leaves_nothing(tmp_path):
     """))
     grader = subprocess.Popen(
         [sys.executable, "-c", "import sys; from pathlib import Path; from autograder.sandbox import *; "
-         "run_child(Path(sys.argv[1]), 'child.py', [], Limits(timeout=60))", str(scratch)],
+         "run_child(Path(sys.argv[1]), 'child.py', [], Limits(timeout=60), fork_server_ok=sys.argv[2] == 'yes')",
+         str(scratch), "yes" if launch_kind == "fork server" else "no"],
         cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     deadline = time.monotonic() + 10
     while not (scratch / "started").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert (scratch / "started").exists(), "the child never started"
-    assert len(processes_of(scratch)) == 5, f"the test should see the grader, launcher, supervisor, child " \
-        f"and daemon: {processes_of(scratch)}"
+    run = descendants_of(grader.pid)
+    if launch_kind == "fresh":
+        assert len(processes_of(scratch)) == 5, f"the test should see the grader, launcher, supervisor, " \
+            f"child and daemon: {processes_of(scratch)}"
+    else:
+        assert len(run) == 5, f"the test should see the fork server, launcher, supervisor, child and daemon: {run}"
     grader.kill()
     grader.wait()
     deadline = time.monotonic() + 2
-    while processes_of(scratch) and time.monotonic() < deadline:
+    while (processes_of(scratch) or [pid for pid in run if os.path.exists(f"/proc/{pid}")]) and \
+            time.monotonic() < deadline:
         time.sleep(0.02)
     assert processes_of(scratch) == [], f"a dead grader left processes: {processes_of(scratch)}"
+    left = [pid for pid in run if os.path.exists(f"/proc/{pid}")]
+    assert left == [], f"a dead grader left processes of its run or its fork server: {left}"
+
+
+REDUCED_CHILDREN = {
+    "who": """
+        import numpy
+        status = dict(line.split(":", 1) for line in open("/proc/self/status").read().splitlines())
+        print("WHO", *[" ".join(status[key].split()) + ";" for key in
+                       ("Uid", "Gid", "Groups", "CapEff", "CapBnd", "NoNewPrivs")])
+        numpy.savez("out/who.npz", x=numpy.ones(2))
+    """,
+    "server": """
+        import os, signal
+        for pid in filter(str.isdigit, os.listdir("/proc")):      # no PID namespace: the host's
+            try:
+                command = open(f"/proc/{pid}/cmdline", "rb").read()
+            except OSError:
+                continue
+            if (b"zygote.py" in command or b"jail.py" in command) and int(pid) != os.getpid():
+                os.kill(int(pid), signal.SIGKILL)
+    """,
+    "nproc": """
+        import os, time
+        for _ in range(20):
+            if os.fork() == 0:
+                time.sleep(1000)
+    """,
+    "daemon": """
+        import os, time
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                time.sleep(1000)
+            os._exit(0)
+        print("parent leaves")
+    """,
+    "hang": "while True: pass",
+    "litter": """
+        import os
+        for folder in ("/tmp", "/dev/shm"):
+            os.makedirs(f"{folder}/{os.path.basename(os.getcwd())}-litter/deeper")
+            open(f"{folder}/{os.path.basename(os.getcwd())}-litter.txt", "w").write("left for the next run")
+    """,
+}
+REDUCED_GRADER = """
+import sys
+from pathlib import Path
+from autograder.sandbox import Limits, child, run_child
+child.isolation_mode = lambda: "none"       # a container that permits no namespaces, as Gradescope's
+scratch = Path(sys.argv[1])
+for fork_server_ok in (True, False):
+    for name in sys.argv[2:]:
+        outcome = run_child(scratch, f"{name}.py", [], Limits(timeout=2.0, processes=4),
+                            fork_server_ok=fork_server_ok)
+        last = (outcome.output.strip().splitlines() or [""])[-1]
+        print(f"ENDING {fork_server_ok} {name} {outcome.ending} | {last} | {outcome.isolation}")
+"""
+
+
+@root_only
+@pytest.mark.parametrize("launch_kind", ["both, in the grader below"], indirect=True)
+def test_reduced_mode_as_root_runs_the_child_as_its_own_uid(open_scratch, tmp_path, launch_kind):
+    """Root without namespaces (a container): the child still gets its own uid, no groups or
+    capabilities, RLIMIT_NPROC on that uid, and cannot kill the fork server or its launcher."""
+    if not shutil.which("unshare"):
+        pytest.skip("needs unshare (util-linux)")
+    shields, expose = nobody_view()     # the child's uid must reach the interpreter, as in a container
+    for name, source in REDUCED_CHILDREN.items():
+        (open_scratch / f"{name}.py").write_text(textwrap.dedent(source))
+    result = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", EXPOSED + 'exec "$@"\n', "sh", sys.executable, "-c",
+         REDUCED_GRADER, str(open_scratch), *REDUCED_CHILDREN],
+        env={**os.environ, "EXPOSE": " ".join(expose), "SHIELDS": " ".join(shields), "STAGE": str(tmp_path),
+             "PYTHONPATH": str(REPO_ROOT)},
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"the reduced grader failed: {result.stdout}\n{result.stderr}"
+    lines = {tuple(line.split(" ", 3)[1:3]): line.split(" ", 3)[3] for line in result.stdout.splitlines()
+             if line.startswith("ENDING ")}
+    uids = set()
+    for kind in ("True", "False"):
+        ending, last, isolation = lines[(kind, "who")].split(" | ")
+        assert ending == "ok", f"fork server {kind}: {lines[(kind, 'who')]}"
+        uid = int(last.split()[1])
+        uids.add(uid)
+        assert uid >= UID_BASE, f"fork server {kind}: the child is not its own uid: {last}"
+        assert last.startswith(f"WHO {uid} {uid} {uid} {uid}; {uid} {uid} {uid} {uid}; ; "
+                               f"0000000000000000; 0000000000000000; 1;"), \
+            f"fork server {kind}: uid, gid, groups, capabilities or no_new_privs: {last}"
+        assert isolation.startswith(f"reduced: no namespaces") and f"uid {uid} (its own)" in isolation, \
+            f"fork server {kind}: describe() must say the reduced mode and the uid: {isolation}"
+        assert lines[(kind, "server")].startswith("exited with code 1 (PermissionError)"), \
+            f"fork server {kind}: the child could signal the fork server or a launcher: {lines[(kind, 'server')]}"
+        assert lines[(kind, "nproc")].startswith("killed: process limit"), \
+            f"fork server {kind}: RLIMIT_NPROC not in force on the run's uid: {lines[(kind, 'nproc')]}"
+        assert lines[(kind, "daemon")].startswith("ok | parent leaves"), \
+            f"fork server {kind}: {lines[(kind, 'daemon')]}"
+        assert lines[(kind, "hang")].startswith("timed out after 2 s"), f"fork server {kind}: {lines[(kind, 'hang')]}"
+        assert lines[(kind, "litter")].startswith("ok"), f"fork server {kind}: {lines[(kind, 'litter')]}"
+    assert len(uids) == 2, f"two runs shared a uid: {uids}"
+    for folder in ("/tmp", "/dev/shm"):
+        left = [path for path in Path(folder).glob(f"{open_scratch.name}-litter*")]
+        assert left == [], f"the run's files in {folder} outlived it: {left}"
+    left = [line for line in processes_of(open_scratch) if int(line.split(": uid ")[1].split(":")[0]) >= UID_BASE]
+    assert left == [], f"processes left behind: {left}"
+
+
+# --- the fork server ----------------------------------------------------------------------------------------
+
+POLLUTER = """
+    import os, signal, sys, builtins, numpy as np
+    for target, number in ((os.getppid(), signal.SIGKILL), (1, signal.SIGTERM), (1, signal.SIGKILL),
+                           (-1, signal.SIGKILL)):
+        try:
+            os.kill(target, number)
+        except OSError as error:
+            print("DENIED", target, type(error).__name__)
+    for path in ("/tmp/left.txt", os.path.join(os.path.dirname(os.getcwd()), "left.txt"),
+                 os.path.join(os.path.dirname(np.__file__), "left.py"), "/dev/shm/left.txt"):
+        try:
+            open(path, "w").write("left")
+        except OSError as error:
+            print("DENIED", path, type(error).__name__)
+    os.environ["OPENBLAS_NUM_THREADS"] = "64"
+    os.environ["LEFT"] = "left"
+    np.allclose = lambda *a, **k: True
+    np.ones = lambda *a, **k: "patched"
+    builtins.abs = lambda x: 0
+    sys.modules["left"] = sys
+    sys.path.insert(0, "/tmp")
+    np.random.seed(0)
+    print("POLLUTED")
+"""
+INSPECTOR = """
+    import os, sys, builtins, numpy as np
+    print("TMP", os.path.exists("/tmp/left.txt"))
+    print("ENV", os.environ.get("OPENBLAS_NUM_THREADS"), os.environ.get("LEFT"))
+    print("NUMPY", np.ones(2).tolist(), np.allclose(0, 1), abs(-2), "left" in sys.modules, "/tmp" in sys.path)
+    print("RANDOM", np.random.random() != np.random.RandomState(0).random())
+"""
+
+
+def in_folder(tmp_path: Path, name: str) -> Path:
+    (tmp_path / name).mkdir()
+    return tmp_path / name
+
+
+@namespaces_only
+@pytest.mark.parametrize("launch_kind", ["fork server"], indirect=True)
+def test_a_run_cannot_touch_the_fork_server_or_the_next_run(tmp_path, launch_kind):
+    first = run(in_folder(tmp_path, "first"), POLLUTER)
+    server = fork_server()
+    pid, starts = server.pid, server.starts
+    assert "POLLUTED" in first.output, f"the polluter did not run: {first.ending} {first.output}"
+    after = run(in_folder(tmp_path, "second"), INSPECTOR)
+    assert (server.pid, server.starts, server.alive()) == (pid, starts, True), \
+        f"the fork server died or was restarted: {server!r}, was pid {pid}"
+    assert not (tmp_path / "first" / "left.txt").exists(), "a run wrote beside its scratch folder"
+    assert not Path(np.__file__).with_name("left.py").exists(), "a run wrote into NumPy"
+    for line in ("TMP False", "ENV 1 None", "NUMPY [1.0, 1.0] False 2 False False", "RANDOM True"):
+        assert line in after.output.splitlines(), f"the next run saw the first one's changes: {after.output}"
+
+
+@namespaces_only
+@pytest.mark.parametrize("launch_kind", ["fork server"], indirect=True)
+def test_a_dead_fork_server_is_started_again(tmp_path, launch_kind):
+    run(in_folder(tmp_path, "first"), "print('one')")
+    server = fork_server()
+    dead, starts = server.pid, server.starts
+    os.kill(dead, 9)
+    server.process.wait()
+    outcome = run(in_folder(tmp_path, "second"), "print('two')")
+    assert outcome.ending == "ok" and "two" in outcome.output, f"after the server died: {outcome}"
+    assert server.alive() and server.pid != dead and server.starts == starts + 1, \
+        f"the server was not started again: {server!r}"
+
+
+@namespaces_only
+@pytest.mark.parametrize("launch_kind", ["fork server"], indirect=True)
+def test_a_fork_server_that_cannot_start_falls_back_to_fresh_runs(tmp_path, launch_kind, monkeypatch):
+    from autograder.sandbox import forking
+    from autograder.sandbox.forking import ForkServer, launch_forked
+    broken = tmp_path / "zygote.py"
+    broken.write_text("import sys; sys.exit(3)\n")
+    monkeypatch.setattr(forking, "ZYGOTE", str(broken))
+    server = ForkServer()
+    scratch = in_folder(tmp_path, "scratch")
+    (scratch / "child.py").write_text("print('fresh')")
+    args = [*PYTHON_FLAGS, str(scratch / "child.py")]
+    for _ in range(forking.MAX_STARTS + 2):
+        assert launch_forked(server, isolation_mode(), scratch, args, FAST, describe) is None, \
+            "a server that never said ready must not take a run"
+    assert server.starts == forking.MAX_STARTS and not server.alive(), f"{server!r}"
+    monkeypatch.setattr(forking, "fork_server", lambda: server)
+    monkeypatch.setattr(sandbox.child, "fork_server", lambda: server)
+    outcome = sandbox.run_child(scratch, "child.py", [], FAST)
+    assert outcome.ending == "ok" and "fresh" in outcome.output, f"no fresh run in its place: {outcome}"
+
+
+@namespaces_only
+@pytest.mark.parametrize("launch_kind", ["fork server"], indirect=True)
+def test_the_fork_server_ends_with_the_grader(tmp_path, launch_kind):
+    scratch = in_folder(tmp_path, "scratch")
+    (scratch / "child.py").write_text("print('served')")
+    grader = subprocess.run(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from autograder.sandbox import *; "
+         "from autograder.sandbox.forking import fork_server; "
+         "outcome = run_child(Path(sys.argv[1]), 'child.py', [], Limits(timeout=10)); "
+         "print(outcome.ending, outcome.output.strip(), fork_server().pid)", str(scratch)],
+        cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, capture_output=True, text=True,
+        timeout=60)
+    ending, output, pid = grader.stdout.split()
+    assert (ending, output) == ("ok", "served"), f"the grader's run: {grader.stdout} {grader.stderr}"
+    deadline = time.monotonic() + 2
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not os.path.exists(f"/proc/{pid}"), f"the fork server {pid} outlived its grader"
+
+
+@root_only
+def test_reduced_mode_as_root_names_a_folder_its_uid_cannot_enter(tmp_path, monkeypatch):
+    """pytest's tmp_path is under a folder only root enters: the run's uid could not reach its scratch."""
+    monkeypatch.setattr(sandbox.child, "isolation_mode", lambda: "none")
+    scratch = in_folder(tmp_path, "scratch")
+    (scratch / "child.py").write_text("print('unreachable')")
+    closed = next(str(folder) for folder in scratch.parents if not os.stat(folder).st_mode & 0o001)
+    with pytest.raises(sandbox.SandboxError, match=f"{re.escape(str(scratch))}: .* {re.escape(closed)} is closed"):
+        run_child(scratch, "child.py", [], FAST)
+
+
+def test_a_copy_of_a_trusted_source_runs_as_its_own_file(tmp_path):
+    """The fork server compiles the probes once; a run that imports a byte-identical copy gets code that
+    names the run's file (tracebacks, ``where`` in feedback), and one changed byte is compiled afresh."""
+    scratch = in_folder(tmp_path, "scratch")
+    source = (REPO_ROOT / "autograder" / "probes.py").read_bytes()
+    (scratch / "runner.py").write_bytes(source)
+    (scratch / "changed.py").write_bytes(source + b"\nCHANGED = True\n")
+    outcome = run(tmp_path, """
+        import os, sys, traceback
+        sys.path.insert(0, os.getcwd())
+        import runner, changed
+        for module in (runner, changed):
+            print("FILE", module.__name__, module.run_probe.__code__.co_filename, module.main.__code__.co_filename)
+        print("CHANGED", getattr(changed, "CHANGED", None), getattr(runner, "CHANGED", None))
+        try:
+            runner.make_inputs_of("no such probe")
+        except KeyError as error:
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            print("RAISED", frame.filename, frame.lineno, frame.line)
+    """)
+    for module in ("runner", "changed"):
+        path = scratch / f"{module}.py"
+        assert f"FILE {module} {path} {path}" in outcome.output, f"{module}: {outcome.output}"
+    assert "CHANGED True None" in outcome.output, f"a changed copy ran the cached code: {outcome.output}"
+    line = next(number for number, text in enumerate(source.decode().splitlines(), 1)
+                if text.strip() == "return PROBES[name][1]")
+    assert f"RAISED {scratch / 'runner.py'} {line} return PROBES[name][1]" in outcome.output, \
+        f"the traceback does not point into the run's own copy: {outcome.output}"

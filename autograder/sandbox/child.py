@@ -1,15 +1,21 @@
 """``run_child``: one untrusted Python script, start to end, in the strongest sandbox available."""
 
+import functools
 import os
+import stat
+import threading
 from pathlib import Path
 
+from .forking import fork_server, launch_forked
 from .isolation import describe, isolation_mode
 from .launch import PYTHON_FLAGS, SandboxError, launch
+from .layout import python_dirs
 from .limits import Limits
 from .outcome import ChildOutcome
 
 
-def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limits()) -> ChildOutcome:
+def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limits(), *,
+              fork_server_ok: bool = True) -> ChildOutcome:
     """Run ``<python> -P -s -B <scratch>/<script> *args`` as untrusted code and wait for it.
 
     Parameters
@@ -25,6 +31,9 @@ def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limi
         Its arguments.
     limits : Limits
         Time, memory, CPU, file size, processes and output kept.
+    fork_server_ok : bool
+        Let the grader's fork server (``forking.py``) start the run, where the mode allows it: the same
+        sandbox, without a new interpreter and ``import numpy`` per run. False: always a fresh one.
 
     Returns
     -------
@@ -36,7 +45,8 @@ def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limi
     -----
     ``-P -s`` with an environment made entirely by the sandbox is ``-I`` without ``-E``, which would
     drop ``PYTHONHASHSEED=0``. Neither puts the script's directory on ``sys.path``: the script adds
-    what it imports. Thread-safe: each call is independent.
+    what it imports. Thread-safe: each call is independent. The fork server is used where a student
+    cannot reach it: in the namespace modes, and in mode "none" as root (the run has its own uid).
 
     Raises
     ------
@@ -50,5 +60,45 @@ def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limi
     (scratch / "out").mkdir(exist_ok=True)
     if not os.access(scratch, os.R_OK | os.X_OK):
         raise SandboxError(f"{scratch} is not readable by the grader")
-    return launch(isolation_mode(), scratch, [*PYTHON_FLAGS, str(script_path), *map(str, args)], limits,
-                  describe)
+    mode = isolation_mode()
+    as_root_without_namespaces = mode == "none" and os.geteuid() == 0
+    if as_root_without_namespaces:
+        for needed, what in [(scratch, "scratch folder"), *_python_dirs()]:
+            _check_reachable(needed, what)
+    python_args = [*PYTHON_FLAGS, str(script_path), *map(str, args)]
+    if fork_server_ok and _forking_allowed(mode):
+        outcome = launch_forked(fork_server(), mode, scratch, python_args, limits, describe)
+        if outcome is not None:
+            return outcome
+    return launch(mode, scratch, python_args, limits, describe)
+
+
+def _forking_allowed(mode: str) -> bool:
+    """Where a student cannot reach the fork server: the namespace modes, and mode "none" as root."""
+    return mode != "none" or os.geteuid() == 0
+
+
+def warm_up() -> threading.Thread:
+    """Find the sandbox mode and start the fork server in the background, so that their cost overlaps the
+    grader's own start (imports, reading the submission); the first ``run_child`` then finds them ready.
+    Returns the thread (a daemon): joining it is never needed."""
+    def start():
+        if _forking_allowed(isolation_mode()):
+            fork_server().start()
+    thread = threading.Thread(target=start, name="sandbox-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@functools.cache
+def _python_dirs() -> tuple[tuple[Path, str], ...]:
+    return tuple((Path(source), "Python (or NumPy)") for source, _ in python_dirs())
+
+
+def _check_reachable(path: Path, what: str) -> None:
+    """Without a mount namespace, the run's own uid reaches ``path`` through the host's folders."""
+    for folder in path.parents:
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            raise SandboxError(f"{path}: the sandbox runs the child as an unprivileged uid without "
+                               f"namespaces, and {folder} is closed to other users; the {what} must be "
+                               f"under folders they can enter (scratch folders: under /tmp)")

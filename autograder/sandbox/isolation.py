@@ -5,7 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .launch import SandboxError, launch
+from .launch import UID_BASE, SandboxError, launch
 from .limits import Limits
 
 # Tried in this order; "none" always works.
@@ -21,6 +21,10 @@ def describe(mode: str, uid: str) -> str:
     if mode == "userns":
         return (f"namespaces user+pid+mount+net+ipc+uts, uid 0 of its own user namespace "
                 f"(uid {os.geteuid()} outside), {common}")
+    if uid.isdigit() and int(uid) >= UID_BASE:
+        return (f"reduced: no namespaces (not permitted here), uid {uid} (its own), no capabilities, "
+                f"no_new_privs, own session, rlimits, best-effort cleanup; the child sees the machine's "
+                f"files and processes and can read what any user can, the repository included")
     return ("reduced: no namespaces (not root, and user namespaces unavailable): own session, rlimits, "
             "best-effort cleanup; the child runs as the grader's user and can read the repository")
 

@@ -20,7 +20,12 @@ One run, with namespaces (modes "root" and "userns")::
   reports how the student ended.
 
 Without namespaces (mode "none") outer is the supervisor itself: a child subreaper in its own session
-that kills whatever the student left behind.
+that kills whatever the student left behind; as root it still gives the student its own unprivileged uid.
+
+The grader's fork server (``zygote.py``) imports this file and runs ``run(config, start)`` in a fork of
+itself per run, with ``start`` running the script in-process instead of ``exec_python``, and
+``config["kill_fd"]``: the read end of a pipe whose end (the grader's timeout, or the grader's death)
+ends the run as SIGTERM does here.
 """
 
 import _signal as signal      # the C module: `signal` imports enum, 4 ms of every run's start
@@ -52,6 +57,7 @@ PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEA
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "ppc64": 203,
                   "s390x": 217, "i686": 217, "armv7l": 218}
 POLL_SECONDS = 0.05            # how often the supervisor measures the run's memory
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")   # writable by every uid when there is no mount namespace
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -170,21 +176,30 @@ def chown_tree(root, uid, gid):
 
 # --- the student's process -----------------------------------------------------------------------------
 
+def own_uid(config):
+    """True when the run gets a uid of its own: as root, except in a user namespace (uid 0 there)."""
+    return config["mode"] != "userns" and os.geteuid() == 0
+
+
 def drop_privileges(config, uid, gid):
     """No capability can come back: empty bounding set, then (as root) another uid, then an empty capset."""
-    if config["mode"] == "root":
+    if own_uid(config):
         os.setgroups([])
         os.setresgid(gid, gid, gid)
     cap = 0
     while libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:    # EINVAL past the last capability
         cap += 1
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    if config["mode"] == "root":
+    if own_uid(config):
         os.setresuid(uid, uid, uid)
     check(libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), (CapData * 2)()), "capset")
 
 
-def exec_student(config, uid, gid):
+def exec_python(config):
+    os.execve(config["python"], config["argv"], config["env"])
+
+
+def exec_student(config, uid, gid, start):
     """In the forked child: never returns, and never unwinds into the supervisor's code."""
     try:
         os.setsid()
@@ -201,12 +216,12 @@ def exec_student(config, uid, gid):
                 hard = min(hard, inherited)
                 soft = min(soft, hard)
             resource.setrlimit(number, (soft, hard))
-        if config["mode"] != "none":
+        if config["mode"] != "none" or own_uid(config):
             drop_privileges(config, uid, gid)
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         os.umask(0o022)
         os.chdir(config["scratch"])
-        os.execve(config["python"], config["argv"], config["env"])
+        start(config)
     except BaseException as error:
         report(config, "error", f"could not start the child: {type(error).__name__}: {error}")
     os._exit(126)
@@ -276,18 +291,56 @@ def kill_descendants():
         time.sleep(0.002)
 
 
-def supervise(config, uid, gid):
+def told_to_end(config):
+    """True once the fork server's kill pipe has data or its end: the grader's timeout, or its death."""
+    if config.get("kill_fd") is None:
+        return False
+    try:
+        os.read(config["kill_fd"], 1)          # non-blocking: b"" at its end, a byte if written to
+    except BlockingIOError:
+        return False
+    return True
+
+
+def remove_files_of(uid, scratch):
+    """Mode "none" as root: what the run's uid left in the shared temporary folders, so that no later
+    run sees it, but its scratch (best effort: a file inside a folder of another owner stays)."""
+    for folder in SHARED_TMP:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid or \
+                        (scratch + "/").startswith(os.path.join(os.path.realpath(folder), entry.name) + "/"):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    for path, dirs, files in os.walk(entry.path, topdown=False):   # never follows links
+                        for name in files + [name for name in dirs if os.path.islink(os.path.join(path, name))]:
+                            os.unlink(os.path.join(path, name))
+                        for name in dirs:
+                            if not os.path.islink(os.path.join(path, name)):
+                                os.rmdir(os.path.join(path, name))
+                    os.rmdir(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def supervise(config, uid, gid, start):
     """Fork the student, wait for it while watching the run's memory, report, and end the run."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD, signal.SIGTERM})
     student = os.fork()
     if student == 0:
-        exec_student(config, uid, gid)
+        exec_student(config, uid, gid, start)
     if config["mode"] == "none":
         report(config, "pid", student)
     ended = None
     while ended is None:
         woken = signal.sigtimedwait({signal.SIGCHLD, signal.SIGTERM}, POLL_SECONDS)
-        if woken is not None and woken.si_signo == signal.SIGTERM:    # the grader's timeout
+        if (woken is not None and woken.si_signo == signal.SIGTERM) or told_to_end(config):   # timeout
             break
         ended = reap(student)
         if ended is None:
@@ -300,10 +353,12 @@ def supervise(config, uid, gid):
         report(config, "exit", status, round(usage.ru_utime + usage.ru_stime, 3), usage.ru_maxrss)
     if config["mode"] == "none":
         kill_descendants()
+        if uid is not None:
+            remove_files_of(uid, os.path.realpath(config["scratch"]))
     os._exit(0)                 # as PID 1, this alone kills everything left in the namespace
 
 
-def run_supervisor(config, outer):
+def run_supervisor(config, outer, start):
     """PID 1 of the new PID namespace."""
     try:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -319,13 +374,13 @@ def run_supervisor(config, outer):
         build_root(config["layout"])
         prctl(PR_SET_DUMPABLE, 0)
         report(config, "uid", uid)
-        supervise(config, uid, gid)
+        supervise(config, uid, gid, start)
     except BaseException as error:
         report(config, "error", f"could not build the sandbox: {type(error).__name__}: {error}")
     os._exit(125)
 
 
-def run_outer(config):
+def run_outer(config, start):
     flags = NAMESPACES
     if config["mode"] == "userns":
         flags |= CLONE_NEWUSER
@@ -340,7 +395,7 @@ def run_outer(config):
     outer = os.getpid()
     supervisor = os.fork()
     if supervisor == 0:
-        run_supervisor(config, outer)
+        run_supervisor(config, outer, start)
     while True:
         woken = signal.sigwaitinfo({signal.SIGCHLD, signal.SIGTERM})
         if woken.si_signo == signal.SIGTERM:
@@ -351,6 +406,29 @@ def run_outer(config):
             os._exit(0)
 
 
+def run_reduced(config, start):
+    """Mode "none": this process supervises; as root the student still gets a uid of its own."""
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+    uid = gid = None
+    if own_uid(config):
+        uid = gid = config["uid_base"] + os.getpid()    # unique among live runs, as outer's pid is
+        chown_tree(config["scratch"], uid, gid)
+        report(config, "uid", uid)
+    supervise(config, uid, gid, start)
+
+
+def run(config, start=exec_python):
+    """One run, from the launcher's process; never returns."""
+    try:
+        if config["mode"] == "none":
+            run_reduced(config, start)
+        else:
+            run_outer(config, start)
+    except BaseException as error:
+        report(config, "error", f"could not start the sandbox: {type(error).__name__}: {error}")
+    os._exit(125)
+
+
 def main():
     config = marshal.loads(bytes.fromhex(sys.argv[1]))
     os.set_inheritable(config["status_fd"], False)     # the student must never hold the status pipe
@@ -358,14 +436,10 @@ def main():
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != config["grader_pid"]:    # the grader died before the line above
             os._exit(125)
-        if config["mode"] == "none":
-            prctl(PR_SET_CHILD_SUBREAPER, 1)
-            supervise(config, None, None)
-        else:
-            run_outer(config)
     except BaseException as error:
         report(config, "error", f"could not start the sandbox: {type(error).__name__}: {error}")
-    os._exit(125)
+        os._exit(125)
+    run(config)
 
 
 if __name__ == "__main__":

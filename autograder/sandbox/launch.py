@@ -1,8 +1,10 @@
 """Starting one run of ``jail.py`` and watching it from the grader: output, status, timeout.
 
 Everything here is per call (no chdir, no preexec_fn, no shared state), so several threads may launch
-runs at once. The grader's end of a run is a ``subprocess.Popen`` of the launcher in its own session;
-it reads the run's output and status through pipes and waits on a pidfd, so it never polls.
+runs at once. The grader's end of a fresh run is a ``subprocess.Popen`` of the launcher in its own
+session; it reads the run's output and status through pipes and waits on a pidfd, so it never polls.
+A run forked by the fork server (``forking.py``) is watched the same way; ``Watch`` asks a launcher
+object (``Popened`` here, ``forking.ForkedLauncher`` there) how a run's launcher ends and is ended.
 """
 
 import marshal
@@ -62,8 +64,9 @@ def rlimits(limits: Limits, mode: str) -> list[tuple[int, int, int]]:
     ]
 
 
-def _config(mode: str, scratch: Path, python_args: list[str], limits: Limits, status_fd: int) -> bytes:
-    return marshal.dumps({
+def run_config(mode: str, scratch: Path, python_args: list[str], limits: Limits, status_fd: int) -> dict:
+    """What ``jail.py`` needs to know of one run."""
+    return {
         "mode": mode,
         "status_fd": status_fd,
         "grader_pid": os.getpid(),
@@ -75,14 +78,45 @@ def _config(mode: str, scratch: Path, python_args: list[str], limits: Limits, st
         "memory_total": limits.memory,
         "uid_base": UID_BASE,
         "layout": run_layout(scratch, limits) if mode != "none" else [],
-    })
+    }
 
 
-class _Watch:
-    """The grader's view of one launcher process until it and its pipes are done."""
+class Popened:
+    """A launcher that is the grader's own child: ends are seen on a pidfd, or by polling."""
 
-    def __init__(self, process: subprocess.Popen, status_fd: int, limits: Limits, started: float):
+    def __init__(self, process: subprocess.Popen):
         self.process = process
+        try:                   # Linux 5.3: readable when the launcher exits; else poll() every 20 ms
+            self.exit_fd: int | None = os.pidfd_open(process.pid)
+        except (AttributeError, OSError):
+            self.exit_fd = None
+        self.polls = self.exit_fd is None
+        self.ends_with_status = False
+
+    def ended(self) -> bool:
+        return self.process.poll() is not None
+
+    def terminate(self) -> None:
+        self.process.send_signal(signal.SIGTERM)     # the launcher kills the whole run, then exits
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def close(self) -> None:
+        if self.exit_fd is not None:
+            os.close(self.exit_fd)
+
+
+class Watch:
+    """The grader's view of one launcher process until it and its pipes are done.
+
+    ``launcher`` has ``exit_fd`` (readable once it ended, or None), ``polls`` (ask ``ended()`` every
+    20 ms instead), ``ends_with_status`` (its end is the status pipe's end), ``terminate()`` (the
+    timeout), ``kill()`` (KILL_GRACE later) and ``close()``.
+    """
+
+    def __init__(self, launcher, output_fd: int, status_fd: int, limits: Limits, started: float):
+        self.launcher = launcher
         self.limits = limits
         self.deadline = started + limits.timeout
         self.output = OutputCapture(limits.output)
@@ -91,11 +125,7 @@ class _Watch:
         self.terminated_at: float | None = None
         self.exited_at: float | None = None
         self.selector = selectors.DefaultSelector()
-        try:                   # Linux 5.3: readable when the launcher exits; else poll() every 20 ms
-            self.pidfd: int | None = os.pidfd_open(process.pid)
-        except (AttributeError, OSError):
-            self.pidfd = None
-        for fd, kind in ((process.stdout.fileno(), "output"), (status_fd, "status"), (self.pidfd, "exit")):
+        for fd, kind in ((output_fd, "output"), (status_fd, "status"), (launcher.exit_fd, "exit")):
             if fd is not None:
                 os.set_blocking(fd, False)
                 self.selector.register(fd, selectors.EVENT_READ, kind)
@@ -103,21 +133,20 @@ class _Watch:
     def run(self) -> None:
         try:
             while True:
-                if self.pidfd is None and self.exited_at is None and self.process.poll() is not None:
+                if self.launcher.polls and self.exited_at is None and self.launcher.ended():
                     self.exited_at = time.monotonic()
                 if self.exited_at is not None and not self.selector.get_map():
                     break
                 wake = self._enforce(time.monotonic())
                 if wake is None:
                     break
-                if self.pidfd is None and self.exited_at is None:
+                if self.launcher.polls and self.exited_at is None:
                     wake = min(wake, time.monotonic() + 0.02)
                 for key, _ in self.selector.select(max(0.0, wake - time.monotonic())):
                     self._read(key)
         finally:
             self.selector.close()
-            if self.pidfd is not None:
-                os.close(self.pidfd)
+            self.launcher.close()
 
     def _enforce(self, now: float) -> float | None:
         """Act on the clock; the next time to look again, or None to stop reading."""
@@ -129,9 +158,9 @@ class _Watch:
             if now < self.deadline:
                 return self.deadline
             self.timed_out, self.terminated_at = True, now
-            self.process.send_signal(signal.SIGTERM)     # the launcher kills the whole run, then exits
+            self.launcher.terminate()
         if now >= self.terminated_at + KILL_GRACE:
-            self.process.kill()
+            self.launcher.kill()
             return now + 0.05
         return self.terminated_at + KILL_GRACE
 
@@ -146,6 +175,8 @@ class _Watch:
             return
         if not data:
             self.selector.unregister(key.fd)
+            if key.data == "status" and self.launcher.ends_with_status:
+                self.exited_at = time.monotonic()
         elif key.data == "output":
             self.output.add(data)
         elif len(self.status) < 1 << 16:
@@ -167,7 +198,7 @@ def launch(mode: str, scratch: Path, python_args: list[str], limits: Limits,
     started = time.monotonic()
     try:
         command = [sys.executable, "-I", "-S", "-B", JAIL,
-                   _config(mode, scratch, python_args, limits, status_w).hex()]
+                   marshal.dumps(run_config(mode, scratch, python_args, limits, status_w)).hex()]
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, env=child_env(scratch), cwd="/",
                                    close_fds=True, pass_fds=(status_w,), start_new_session=True)
@@ -177,14 +208,21 @@ def launch(mode: str, scratch: Path, python_args: list[str], limits: Limits,
     finally:
         os.close(status_w)
     with process:
-        watch = _Watch(process, status_r, limits, started)
+        watch = Watch(Popened(process), process.stdout.fileno(), status_r, limits, started)
         try:
             watch.run()
         finally:
             os.close(status_r)
             process.kill()       # no-op unless we stopped early; Popen will not signal a reaped pid
             process.wait()
-    elapsed = time.monotonic() - started
+    return to_outcome(mode, watch, time.monotonic() - started, describe_isolation,
+                      f"the sandbox's launcher died (status {process.returncode})")
+
+
+def to_outcome(mode: str, watch: Watch, elapsed: float, describe_isolation,
+               launcher_died: str) -> ChildOutcome:
+    """The ``ChildOutcome`` of a watched run; raises SandboxError for the launcher's own errors."""
+    limits = watch.limits
     reports = watch.reports()
     if "error" in reports:       # written only by the launcher's own code, before the child's exec
         raise SandboxError(reports["error"][0])
@@ -197,8 +235,8 @@ def launch(mode: str, scratch: Path, python_args: list[str], limits: Limits,
     elif watch.timed_out:
         ending, exit_code = f"timed out after {limits.timeout:g} s", None
     else:
-        # Only in mode "none" can the child reach its launcher (same uid) and kill it.
-        ending = f"ended without a report: the sandbox's launcher died (status {process.returncode})"
+        # Only in mode "none" as another user than root can the child reach its launcher and kill it.
+        ending = f"ended without a report: {launcher_died}"
         exit_code = None
     if mode == "none" and "pid" in reports and "exit" not in reports:
         _kill_group(int(reports["pid"][0]))

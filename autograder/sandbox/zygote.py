@@ -1,0 +1,222 @@
+"""The grader's fork server, run as ``python -P -s -B zygote.py FD [TRUSTED ...]``; never imported by the grader.
+
+A fresh sandboxed run pays for an interpreter and ``import numpy`` (~0.1 s here), about all of what a
+section costs. This process pays that once per grader process: it imports NumPy (one BLAS thread: the
+environment is ``launch.CHILD_ENV``, set before the import) and ``jail.py``, then forks one launcher per
+request read from the socket FD, and that fork does exactly what ``jail.py`` does for a fresh run:
+namespaces, a root built for the run, its own uid, limits, supervision, except that the student's
+process runs the script in-process instead of exec'ing a new interpreter.
+
+Isolation is the fresh run's: the server is never touched by student code (a run is a fork of a fork of
+it, in its own PID namespace and as another uid, so it can neither see, signal nor trace the server or
+another run), whatever a run changes in its memory dies with it, and its files live in its own scratch and
+/tmp. The server holds nothing secret: NumPy and this directory's launcher code; never the reference.
+
+TRUSTED are source files of the grader's own (the probes' runner, the handout's modules) that the server
+compiles once: a run that executes or imports a file holding exactly those bytes gets that code (named
+after the run's file) instead of compiling it again, ~15 ms a section. Nothing a student writes is
+compiled here: a file that differs by one byte is compiled in the run, as Python would.
+
+A request is one SOCK_SEQPACKET message: a ``marshal`` config (``launch._config``, plus ``script_argv``)
+with three file descriptors: the run's output pipe, its status pipe and its kill pipe (read end). The
+server answers nothing; a run reports on its status pipe as ``jail.py`` does. The server exits at the
+socket's end, that is when the grader process ends; a run in flight ends when its kill pipe ends.
+"""
+
+import _signal as signal
+import marshal
+import os
+import socket
+import sys
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import jail  # noqa: E402
+
+del sys.path[0]
+import numpy  # noqa: E402  (the point of this process)
+
+MAX_FD = 1 << 16
+MAX_REQUEST = 1 << 20
+COMPILED = {}                  # trusted source bytes -> code object
+
+
+def compile_trusted(paths):
+    for path in paths:
+        try:
+            with open(path, "rb") as stream:
+                source = stream.read()
+            COMPILED[source] = compile(source, path, "exec", dont_inherit=True)
+        except (OSError, SyntaxError, ValueError):      # a file being rewritten: compiled in each run
+            pass
+
+
+def named(code, filename):
+    """``code`` and the code objects inside it, as if compiled from ``filename``."""
+    consts = tuple(named(c, filename) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def compiled(source, filename):
+    """What ``compile(source, filename, "exec")`` gives, from the trusted cache when it holds ``source``."""
+    code = COMPILED.get(bytes(source))
+    return named(code, filename) if code is not None else compile(source, filename, "exec", dont_inherit=True)
+
+
+def use_compiled_imports():
+    """Imports from source go through ``compiled`` (the import system's own compile, cached)."""
+    from importlib.machinery import SourceFileLoader
+
+    def source_to_code(self, data, path, *, _optimize=-1):
+        return compiled(data, path)
+    SourceFileLoader.source_to_code = source_to_code
+
+
+def warm_up():
+    """Import what NumPy imports lazily and a run always needs: its random generators (seeded in every
+    run) and what ``np.savez`` / ``np.load`` use (the probes' inputs and results), ~15 ms a run."""
+    import io
+    import traceback  # noqa: F401  (the probes' error reports)
+    buffer = io.BytesIO()
+    numpy.savez(buffer, x=numpy.random.default_rng(0).random(2))
+    buffer.seek(0)
+    with numpy.load(buffer, allow_pickle=False) as data:
+        data["x"].sum()
+
+
+def close_all_but(keep):
+    previous = -1
+    for fd in sorted(keep) + [MAX_FD]:
+        if fd > previous + 1:
+            os.closerange(previous + 1, fd)
+        previous = fd
+
+
+def exit_code(error):
+    """What the interpreter makes of an uncaught SystemExit."""
+    if error.code is None:
+        return 0
+    if isinstance(error.code, int):
+        return error.code & 0xFF
+    print(error.code, file=sys.stderr)
+    return 1
+
+
+def run_script(argv):
+    """``python -P -s -B argv[0] *argv[1:]`` in this process: exit status, or -SIGINT, as the interpreter."""
+    import builtins
+    import types
+    sys.argv = list(argv)
+    main = types.ModuleType("__main__")
+    main.__file__, main.__builtins__ = argv[0], builtins
+    sys.modules["__main__"] = main
+    try:
+        with open(argv[0], "rb") as stream:
+            source = stream.read()
+    except OSError as error:
+        print(f"{sys.executable}: can't open file {argv[0]!r}: [Errno {error.errno}] {error.strerror}",
+              file=sys.stderr)
+        return 2
+    try:
+        exec(compiled(source, argv[0]), main.__dict__)
+        code = 0
+    except SystemExit as error:
+        code = exit_code(error)
+    except BaseException as error:         # noqa: B036 - the interpreter prints it and exits 1
+        sys.excepthook(type(error), error, error.__traceback__)
+        code = -signal.SIGINT if isinstance(error, KeyboardInterrupt) else 1
+    return code
+
+
+def finish(code):
+    """End as the interpreter does: join threads, run atexit, flush; a KeyboardInterrupt ends by SIGINT."""
+    import atexit
+    import threading
+    for step in (threading._shutdown, atexit._run_exitfuncs):
+        try:
+            step()
+        except BaseException:              # noqa: B036
+            pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:              # noqa: B036
+            code = code or 120
+    if code == -signal.SIGINT:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(code if code >= 0 else 1)
+
+
+def start_in_process(config):
+    """``jail.exec_student``'s last step, without exec: limits, uid and cwd are in place. Never returns."""
+    try:
+        close_all_but({0, 1, 2})           # the status and kill pipes, anything of the server's
+        os.environ.clear()
+        os.environ.update(config["env"])
+        # As a fresh interpreter starts: Ctrl-C is KeyboardInterrupt, SIGPIPE and SIGXFSZ are ignored
+        # (a write then fails with an exception), and the random generators are seeded afresh.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        numpy.random.seed()
+        if "random" in sys.modules:
+            sys.modules["random"].seed()
+        use_compiled_imports()
+        code = run_script(config["script_argv"])
+    except BaseException:                  # noqa: B036 - never unwind into the launcher's code
+        code = 1
+    finish(code)
+
+
+def launch_run(data, fds):
+    """In the fork: become the run's launcher (``jail.run``). Never returns."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)    # the server reaps by ignoring; a launcher waits
+        output, status, kill = fds
+        config = marshal.loads(data)
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd, target in ((null, 0), (output, 1), (output, 2)):
+            os.dup2(fd, target)
+        moved_status, moved_kill = os.dup(status), os.dup(kill)   # above 2 and distinct
+        close_all_but({0, 1, 2, moved_status, moved_kill})
+        os.set_blocking(moved_kill, False)
+        config["status_fd"], config["kill_fd"] = moved_status, moved_kill
+        # As a fresh launcher is: a user namespace's maps are written through /proc/self, which a
+        # process that is not dumpable does not own; jail.py makes it undumpable once they are.
+        jail.prctl(jail.PR_SET_DUMPABLE, 1)
+    except BaseException:                  # noqa: B036 - the grader sees a run without report
+        os._exit(125)
+    jail.run(config, start_in_process)
+
+
+def serve(sock):
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)     # launchers are reaped by the kernel
+    sock.sendall(b"ready")
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, MAX_REQUEST, 3)
+        except OSError:
+            os._exit(0)
+        if not data:                       # the grader process ended
+            os._exit(0)
+        if len(fds) == 3:
+            try:
+                if os.fork() == 0:
+                    sock.close()
+                    launch_run(data, fds)
+            except OSError:                # no fork: the grader sees a run without report, and retries
+                pass
+        for fd in fds:
+            os.close(fd)
+
+
+def main():
+    jail.prctl(jail.PR_SET_DUMPABLE, 0)    # nobody attaches to the server, not even the grader's uid
+    warm_up()
+    compile_trusted(sys.argv[2:])
+    serve(socket.socket(fileno=int(sys.argv[1])))
+
+
+if __name__ == "__main__":
+    main()
