@@ -10,6 +10,10 @@ $(VENV)/.ready: pyproject.toml
 	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
 	print('\n'.join(p['dependencies'] + p['optional-dependencies']['test']))" > $(VENV)/requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	$(PY) -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project'] \
+	['optional-dependencies']['oracle']))" > $(VENV)/oracle.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/oracle.txt \
+	  || echo "make: PyTorch (optional) did not install; tests/test_torch_oracle.py will be skipped"
 	touch $@
 
 demo: $(VENV)/.ready

@@ -1,7 +1,10 @@
-"""Iris: 150 flowers, 4 measurements, 3 species; shipped with the package as ``data/iris.csv``.
+"""The data sets: Iris for the classification, a sine curve for the optional regression.
 
+Iris: 150 flowers, 4 measurements, 3 species; shipped with the package as ``data/iris.csv``.
 The split is fixed and stratified: 105 train, 15 validation, 30 test (35, 5 and 10 of each species).
 Features are standardised with the mean and standard deviation of the training split only.
+
+Sine: ``y = sin(x)`` for ``x`` drawn uniformly from [-5, 5], made from a seed (nothing to download).
 """
 
 import csv
@@ -85,3 +88,55 @@ class Iris:
 
     def __repr__(self):
         return f"Iris(train={len(self.train)}, validate={len(self.validate)}, test={len(self.test)})"
+
+
+SINE_RANGE = (-5.0, 5.0)
+SINE_SPLIT = {"train": 1000, "validate": 200, "test": 200}
+
+
+class RegressionSplit(DataSplit):
+    """The samples of one split of a regression.
+
+    X : ndarray of shape (N, D), features
+    Y : ndarray of shape (N, K), real-valued targets
+    y : None (there are no classes)
+    """
+
+    def __init__(self, X, Y):
+        self.X, self.Y, self.y = X, Y, None
+
+    def __len__(self):
+        return len(self.X)
+
+    def __repr__(self):
+        return f"RegressionSplit(N={len(self)}, D={self.X.shape[1]}, K={self.Y.shape[1]})"
+
+
+class Sine:
+    """``y = sin(x)`` on [-5, 5]: ``train`` (1000 samples), ``validate`` (200) and ``test`` (200).
+
+    Each split's ``X`` (N, 1) is ``features(x)``, the x scaled to [-1, 1] (inputs of order 1 keep tanh
+    units out of saturation), and ``Y`` (N, 1) is ``sin(x)``. ``split_seed`` fixes the samples.
+    """
+
+    def __init__(self, split_seed=0):
+        rng = np.random.default_rng(split_seed)
+        low, high = SINE_RANGE
+        splits = []
+        for n in SINE_SPLIT.values():
+            x = rng.uniform(low, high, size=n)
+            splits.append(RegressionSplit(self.features(x), np.sin(x)[:, None]))
+        self.train, self.validate, self.test = splits
+
+    @staticmethod
+    def features(x):
+        """x : ndarray of shape (N,), points of [-5, 5] -> X : ndarray of shape (N, 1), in [-1, 1]."""
+        return np.asarray(x).reshape(-1, 1) / max(abs(v) for v in SINE_RANGE)
+
+    @staticmethod
+    def points(X):
+        """The inverse of ``features``: X : ndarray of shape (N, 1) -> x : ndarray of shape (N,)."""
+        return X[:, 0] * max(abs(v) for v in SINE_RANGE)
+
+    def __repr__(self):
+        return f"Sine(train={len(self.train)}, validate={len(self.validate)}, test={len(self.test)})"

@@ -18,13 +18,15 @@ class FullyConnected(Module):
     activation : str, the name of ``f`` (see ``activations.ACTIVATIONS``)
     weight_init : str, the name of the weight initialiser (see ``initializations.INITIALIZERS``)
     rng : numpy.random.Generator or None, for the initial weights
+    dtype : NumPy float dtype of the parameters and their gradients: float64 (the default) or float32
 
     The input size D is known only at the first ``forward``, which calls ``_init_parameters``.
     """
 
-    def __init__(self, n_out, activation="relu", weight_init="xavier_uniform", rng=None):
+    def __init__(self, n_out, activation="relu", weight_init="xavier_uniform", rng=None, dtype=np.float64):
         self.n_in = None
         self.n_out = n_out
+        self.dtype = np.dtype(dtype)
         self.activation = initialize_activation(activation)
         self.init_weights = initialize_weights(weight_init, activation=activation, rng=rng)
         self.parameters = OrderedDict()
@@ -43,6 +45,17 @@ class FullyConnected(Module):
         # init_weights takes a shape and returns the array; the bias starts at zero.
         raise NotImplementedError("fully_connected:FullyConnected._init_parameters")
         ### END YOUR CODE ###
+        self._cast_to_dtype()
+
+    def _cast_to_dtype(self):
+        # The initialisers and np.zeros give float64; a float32 layer converts its arrays once, here, so
+        # that every product after it stays float32. A float64 layer (the default, and all of grading)
+        # keeps the arrays exactly as the region made them.
+        if self.dtype == np.float64:
+            return
+        for store in (self.parameters, self.gradients):
+            for name, value in store.items():
+                store[name] = np.asarray(value, dtype=self.dtype)
 
     def forward(self, X):
         """Forward pass: ``Z = X W + b``, ``Y = f(Z)``.

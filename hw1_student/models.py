@@ -5,6 +5,7 @@ import numpy as np
 from .fully_connected import FullyConnected
 from .losses import initialize_loss
 from .optimizers import initialize_optimizer
+from .regularization import l2_gradient, l2_penalty
 
 
 class NeuralNetwork:
@@ -15,12 +16,20 @@ class NeuralNetwork:
     layers : list of FullyConnected, applied in order; the last one's output is the logits (N, C)
     loss : str, the name of the loss (see ``losses.LOSSES``)
     optimizer : Optimizer, which updates the layers' parameters after each ``backward``
+    weight_decay : float, lambda >= 0 of the L2 penalty ``lambda sum_l ||W_l||_F^2`` (see
+        ``regularization``); 0 (the default) leaves it out, and the regularisation regions are not called
+    dtype : NumPy float dtype of the inputs and targets, float64 (the default) or float32; build the layers
+        with the same dtype (``initialize_model`` does), so that a float32 network stays float32 end to end
     """
 
-    def __init__(self, layers, loss="cross_entropy", optimizer=None):
+    def __init__(self, layers, loss="cross_entropy", optimizer=None, weight_decay=0.0, dtype=np.float64):
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0; got {weight_decay}")
         self.layers = list(layers)
         self.loss = initialize_loss(loss)
         self.optimizer = optimizer if optimizer is not None else initialize_optimizer("sgd")
+        self.weight_decay = weight_decay
+        self.dtype = np.dtype(dtype)
 
     def forward(self, X):
         """Pass a batch through every layer.
@@ -33,6 +42,8 @@ class NeuralNetwork:
         -------
         Y : ndarray of shape (N, C), the output of the last layer (the logits)
         """
+        # A float64 X would turn a float32 network's activations into float64; no copy when X has the dtype.
+        X = np.asarray(X, dtype=self.dtype)
         ### BEGIN YOUR CODE ###
         # The output of each layer is the input of the next.
         raise NotImplementedError("models:NeuralNetwork.forward")
@@ -52,26 +63,46 @@ class NeuralNetwork:
 
         Each layer's ``backward`` stores its own parameter gradients.
         """
+        dLdY = np.asarray(dLdY, dtype=self.dtype)     # as in forward: no copy when it has the dtype
         ### BEGIN YOUR CODE ###
         # Visit the layers in reverse; each one turns the gradient of its output into that of its input.
         raise NotImplementedError("models:NeuralNetwork.backward")
         ### END YOUR CODE ###
         return dX
 
+    def penalty(self):
+        """The L2 penalty of the layers' weights: 0.0 without weight decay."""
+        if not self.weight_decay:
+            return 0.0
+        return l2_penalty([layer.parameters["W"] for layer in self.layers], self.weight_decay)
+
+    def loss_and_gradients(self, X, Y):
+        """The batch's loss (the mean loss plus the L2 penalty), with every layer's gradients stored.
+
+        X : ndarray of shape (N, D); Y : ndarray of shape (N, C), one-hot (or targets for a regression)
+        """
+        loss = self.loss.forward(self.forward(X), np.asarray(Y, dtype=self.dtype)) + self.penalty()
+        self.backward(self.loss.backward())
+        if self.weight_decay:
+            weights = [layer.parameters["W"] for layer in self.layers]
+            for layer, dW in zip(self.layers, l2_gradient(weights, self.weight_decay)):
+                layer.gradients["W"] = layer.gradients["W"] + dW
+        return loss
+
     def train_step(self, X, Y):
-        """One step of gradient descent on a batch; returns the batch's mean loss.
+        """One step of gradient descent on a batch; returns the batch's loss (with the L2 penalty).
 
         X : ndarray of shape (N, D); Y : ndarray of shape (N, C), one-hot
         """
-        loss = self.loss.forward(self.forward(X), Y)
-        self.backward(self.loss.backward())
+        loss = self.loss_and_gradients(X, Y)
         self.optimizer.step(self.layers)
         return loss
 
     def evaluate(self, X, Y):
-        """(mean loss, accuracy) over all N samples; accuracy counts samples, not batches."""
+        """(mean loss plus the L2 penalty, accuracy) over all N samples; accuracy counts samples, not
+        batches."""
         logits = self.forward(X)
-        loss = self.loss.forward(logits, Y)
+        loss = self.loss.forward(logits, np.asarray(Y, dtype=self.dtype)) + self.penalty()
         accuracy = float(np.mean(np.argmax(logits, axis=1) == np.argmax(Y, axis=1)))
         return loss, accuracy
 
@@ -84,16 +115,33 @@ class NeuralNetwork:
 
 
 def initialize_model(n_classes=3, hidden=16, activation="relu", weight_init="xavier_uniform",
-                     optimizer="sgd", seed=0, **optimizer_args):
+                     optimizer="sgd", seed=0, weight_decay=0.0, dtype=np.float64, **optimizer_args):
     """The homework's two-layer network: ``FullyConnected(hidden, activation)`` then
     ``FullyConnected(n_classes, "identity")`` giving the logits, with softmax cross-entropy.
 
-    ``seed`` fixes the initial weights; ``optimizer_args`` (``lr``, ``momentum``, ``clip_norm``, ...) go to
-    the optimiser.
+    ``seed`` fixes the initial weights; ``weight_decay`` is the L2 penalty's lambda; ``dtype`` (float64 or
+    float32) is that of every parameter, activation, gradient and optimiser state; ``optimizer_args``
+    (``lr``, ``momentum``, ``clip_norm``, ...) go to the optimiser.
     """
     rng = np.random.default_rng(seed)
     layers = [
-        FullyConnected(hidden, activation, weight_init, rng=rng),
-        FullyConnected(n_classes, "identity", weight_init, rng=rng),
+        FullyConnected(hidden, activation, weight_init, rng=rng, dtype=dtype),
+        FullyConnected(n_classes, "identity", weight_init, rng=rng, dtype=dtype),
     ]
-    return NeuralNetwork(layers, "cross_entropy", initialize_optimizer(optimizer, **optimizer_args))
+    return NeuralNetwork(layers, "cross_entropy", initialize_optimizer(optimizer, **optimizer_args),
+                         weight_decay=weight_decay, dtype=dtype)
+
+
+def initialize_regressor(n_out=1, hidden=(64, 64), activation="tanh", loss="l1", weight_init="xavier_uniform",
+                         optimizer="sgd", seed=0, weight_decay=0.0, dtype=np.float64, **optimizer_args):
+    """A multilayer perceptron for a regression: ``FullyConnected(h, activation)`` for each ``h`` in
+    ``hidden``, then ``FullyConnected(n_out, "identity")`` giving the prediction (N, n_out), with the
+    loss ``"l1"`` (mean absolute error) or ``"mse"`` (mean squared error).
+
+    ``seed``, ``weight_decay``, ``dtype`` and ``optimizer_args`` as for ``initialize_model``.
+    """
+    rng = np.random.default_rng(seed)
+    layers = [FullyConnected(h, activation, weight_init, rng=rng, dtype=dtype) for h in hidden]
+    layers.append(FullyConnected(n_out, "identity", weight_init, rng=rng, dtype=dtype))
+    return NeuralNetwork(layers, loss, initialize_optimizer(optimizer, **optimizer_args), weight_decay=weight_decay,
+                         dtype=dtype)

@@ -12,8 +12,14 @@ TOL = 1e-7
 # One verdict line per gradient the notebook checks, and one "not implemented" line per part on the stubs.
 CHECKS = ["ReLU backward", "Sigmoid backward", "SoftMax backward", "FullyConnected backward dX",
           "FullyConnected backward dW", "FullyConnected backward db", "CrossEntropy backward dlogits",
-          "two-layer model backward (all W and b)"]
-PARTS = ["ReLU", "Sigmoid", "SoftMax", "FullyConnected", "CrossEntropy", "two-layer model"]
+          "two-layer model backward (all W and b)",
+          # the optional parts (issue 7)
+          "L2 penalty gradient dW1", "L2 penalty gradient dW2", "two-layer model with weight_decay (all W and b)",
+          "MSELoss backward", "L1Loss backward", "MulLayer backward dx", "MulLayer backward dy",
+          "AddLayer backward dx", "AddLayer backward dy",
+          "shopping example gradients (textbook: 2.2, 110, 3.3, 165, 650)"]
+PARTS = ["ReLU", "Sigmoid", "SoftMax", "FullyConnected", "CrossEntropy", "two-layer model",
+         "L2 regularisation", "MSELoss", "L1Loss", "MulLayer", "AddLayer", "shopping example"]
 VERDICT = re.compile(r"(.+): relative error (\S+)  (OK|FAILED.*)")
 
 

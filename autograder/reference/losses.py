@@ -65,7 +65,99 @@ class CrossEntropyLoss(Loss):
         return dLdlogits
 
 
-LOSSES = {"cross_entropy": CrossEntropyLoss}
+class MSELoss(Loss):
+    """Mean squared error, for a regression: ``L = (1/(N K)) sum_nk (Y_hat[n, k] - Y[n, k])^2``.
+
+    The mean over ALL N K entries; the squared Frobenius norm ``||Y_hat - Y||_F^2`` is N K times it.
+    An optional part: it carries no points by default.
+    """
+
+    def forward(self, Y_hat, Y):
+        """The mean of the squared differences.
+
+        Parameters
+        ----------
+        Y_hat : ndarray of shape (N, K), the network's output
+        Y : ndarray of shape (N, K), the targets
+
+        Returns
+        -------
+        float, the mean over all N K entries
+
+        Store in ``self.cache`` what ``backward`` needs. Vectorise: no Python loop.
+        """
+        ### BEGIN YOUR CODE ###
+        # Keep the difference: the backward is built from it.
+        diff = Y_hat - Y
+        loss = np.mean(diff * diff)
+        self.cache["diff"] = diff
+        ### END YOUR CODE ###
+        return float(loss)
+
+    def backward(self):
+        """The gradient of the mean squared error with respect to ``Y_hat`` of the last ``forward``.
+
+        Returns
+        -------
+        dLdY_hat : ndarray of shape (N, K), ``2 (Y_hat - Y) / (N K)``
+        """
+        ### BEGIN YOUR CODE ###
+        # The mean is over every entry, so divide by the number of entries, not only by N.
+        diff = self.cache["diff"]
+        dLdY_hat = 2.0 * diff / diff.size
+        ### END YOUR CODE ###
+        return dLdY_hat
+
+
+class L1Loss(Loss):
+    """Mean absolute error (MAE), for a regression: ``L = (1/(N K)) sum_nk |Y_hat[n, k] - Y[n, k]|``.
+
+    The mean over ALL N K entries. An optional part: it carries no points by default.
+    """
+
+    def forward(self, Y_hat, Y):
+        """The mean of the absolute differences.
+
+        Parameters
+        ----------
+        Y_hat : ndarray of shape (N, K), the network's output
+        Y : ndarray of shape (N, K), the targets
+
+        Returns
+        -------
+        float, the mean over all N K entries
+
+        Store in ``self.cache`` what ``backward`` needs. Vectorise: no Python loop.
+        """
+        ### BEGIN YOUR CODE ###
+        # Keep the difference: its sign is the backward.
+        diff = Y_hat - Y
+        loss = np.mean(np.abs(diff))
+        self.cache["diff"] = diff
+        ### END YOUR CODE ###
+        return float(loss)
+
+    def backward(self):
+        """A subgradient of the mean absolute error with respect to ``Y_hat`` of the last ``forward``.
+
+        Returns
+        -------
+        dLdY_hat : ndarray of shape (N, K), ``sign(Y_hat - Y) / (N K)``
+
+        Notes
+        -----
+        ``|d|`` has no derivative at ``d = 0``; this homework takes the subgradient 0 there (an entry
+        predicted exactly gets no push).
+        """
+        ### BEGIN YOUR CODE ###
+        # np.sign is -1, 0 or +1: exactly the subgradient, 0 at 0; mean over every entry.
+        diff = self.cache["diff"]
+        dLdY_hat = np.sign(diff) / diff.size
+        ### END YOUR CODE ###
+        return dLdY_hat
+
+
+LOSSES = {"cross_entropy": CrossEntropyLoss, "mse": MSELoss, "l1": L1Loss}
 
 
 def initialize_loss(name):
