@@ -31,6 +31,8 @@ from pathlib import Path
 
 BEGIN_MARKER = "### BEGIN YOUR CODE ###"
 END_MARKER = "### END YOUR CODE ###"
+CHANGED_OUTSIDE = ("changed outside the YOUR CODE regions; only the regions are graded, the rest comes "
+                   "from the handout")
 MANIFEST = "_handout.json"
 PACKAGE = "hw1_student"
 TITLE = "# hw1 submission"
@@ -311,9 +313,7 @@ def _check_module(out, path, source, module, found, info):
                                         region.id))
     if text_hash(outside_text(source, module, path)) != info["outside_sha256"]:
         out.changed_outside.append(path.name)
-        out.problems.append(Problem(str(path), None, "changed outside the YOUR CODE regions; only the "
-                                                     "regions are graded, the rest comes from the handout",
-                                    False))
+        out.problems.append(Problem(str(path), None, CHANGED_OUTSIDE, False))
 
 
 def is_unfilled(text):
@@ -539,6 +539,12 @@ def _default_package():
     return here if here.is_dir() or not beside.is_dir() else beside
 
 
+def _optional_unfilled(collected, manifest):
+    """The regions the manifest calls optional (0 points) that are still unfilled."""
+    return {rid for rid in manifest.get("optional", ()) if rid in collected.regions
+            and is_unfilled(collected.regions[rid].text)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", required=True, help="your name, as on the course list (中文 is fine)")
@@ -562,8 +568,13 @@ def main(argv=None):
     errors = [str(p) for p in collected.problems if p.fatal]
     if errors:
         return _fail(errors, out, zip_path)
+    optional = _optional_unfilled(collected, read_manifest(package))
     for problem in collected.problems:
-        print(f"make_submission: warning: {problem}", file=sys.stderr)
+        if problem.region not in optional:
+            print(f"make_submission: warning: {problem}", file=sys.stderr)
+    if optional:
+        print(f"make_submission: note: {len(optional)} optional region(s), worth 0 points, left unfilled: "
+              f"{', '.join(sorted(optional))}", file=sys.stderr)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     texts = {rid: r.text for rid, r in collected.regions.items()}
     text = render_submission(Submission(name, student_id, date, texts))

@@ -6,8 +6,10 @@ on it; the parent, which never imports student code, compares the arrays with th
 
 import json
 import os
+import re
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -22,6 +24,8 @@ from . import hybrid, probes
 from .handout import generate
 from .judge import ProbeResult, SectionContext, judge_section
 from .load import load_submission
+from .paths import REFERENCE_DIR
+from .messages import msg
 from .report import NOT_IMPLEMENTED, NOT_RUN, CheckResult, GradeReport, SectionResult
 from .rubric import SECTIONS
 from .sandbox import Limits, read_results, run_child
@@ -37,17 +41,72 @@ def pristine_manifest():
 
 @lru_cache(maxsize=None)
 def _reference_package():
-    from .reference import activations, fully_connected, grad_check, losses, models
+    from .reference import (activations, computational_graph, fully_connected, grad_check, losses, models,
+                            regularization)
     return SimpleNamespace(activations=activations, fully_connected=fully_connected, losses=losses,
-                           models=models, grad_check=grad_check)
+                           models=models, grad_check=grad_check, regularization=regularization,
+                           computational_graph=computational_graph)
+
+
+_EXPECTED_ALL = threading.Lock()
+
+
+def expect_all():
+    """Compute every probe's expected arrays once per process, under a lock, so that threads grading at
+    once do not compute them twice; the reference's timings start in the background, beside the
+    sections (the vectorised checks wait for them)."""
+    threading.Thread(target=reference_timings, name="reference-timings", daemon=True).start()
+    with _EXPECTED_ALL:
+        for probe in probes.PROBES:
+            if not probes.is_timing(probe):
+                expected(probe)
 
 
 @lru_cache(maxsize=None)
 def expected(probe):
-    """The reference's arrays for one probe (computed once per process)."""
+    """The reference's arrays for one probe (computed once per process).
+
+    A timing probe's reference times come from ``reference_timings``: a child like the students', so
+    that the two ratios are measured alike (one BLAS thread, the same limits).
+    """
+    if probes.is_timing(probe):
+        return reference_timings()[probe]
     arrays, status, error, _ = probes.run_probe(probe, _reference_package(), probes.inputs_for(probe))
     assert status == probes.OK, f"the reference fails probe {probe}: {error}"
     return arrays
+
+
+_TIMINGS = threading.Lock()
+
+
+def reference_timings():
+    """{timing probe: {"t_code", "t_numpy"}} for the reference, timed in a sandboxed child of its own,
+    once per process (threads asking at once wait for the one run).
+
+    Only trusted code runs there (the reference package and the probes); a timing that fails leaves
+    empty arrays, and the feedback then gives the student's ratio without the reference's.
+    """
+    with _TIMINGS:
+        return _time_reference()
+
+
+@lru_cache(maxsize=None)
+def _time_reference():
+    names = [p for p in probes.PROBES if probes.is_timing(p)]
+    with tempfile.TemporaryDirectory(prefix="nnhw-reference-timing-") as scratch:
+        scratch = Path(scratch)
+        shutil.copytree(REFERENCE_DIR, scratch / probes.PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
+        _write_runner(scratch, {p: probes.inputs_for(p) for p in names})
+        run_child(scratch, "runner.py", names, Limits())
+        raw = read_results(scratch / "out")
+    return {p: {k: v for k, v in raw.get(p, {}).items() if not k.startswith("__")} for p in names}
+
+
+def _write_runner(scratch, inputs):
+    """The child's scratch folder: ``runner.py`` (the probes), ``inputs.npz`` and an empty ``out/``."""
+    shutil.copyfile(probes.__file__, scratch / "runner.py")
+    np.savez(scratch / "inputs.npz", **{f"{p}/{k}": v for p, x in inputs.items() for k, v in x.items()})
+    (scratch / "out").mkdir()
 
 
 def grade(path, *, timeout=DEFAULT_TIMEOUT, jobs=None):
@@ -59,12 +118,18 @@ def grade(path, *, timeout=DEFAULT_TIMEOUT, jobs=None):
     start = time.monotonic()
     loaded = load_submission(path, pristine_manifest())
     limits = Limits(timeout=timeout)
+    expect_all()
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         graded = list(pool.map(lambda s: grade_section(s, loaded.regions, limits), SECTIONS))
-    notices = list(loaded.notices)
-    notices += [f"sandbox: {i}" for i in sorted({i for _, i in graded}) if i.startswith("reduced")]
-    return GradeReport(str(path), tuple(result for result, _ in graded), tuple(notices), loaded.student_name,
-                       loaded.student_id, execution_time=round(time.monotonic() - start, 3))
+    return GradeReport(str(path), tuple(result for result, _ in graded), tuple(loaded.notices),
+                       loaded.student_name, loaded.student_id, execution_time=round(time.monotonic() - start, 3),
+                       isolation=_weakest(i for _, i in graded))
+
+
+def _weakest(isolations):
+    """The isolation the TA should hear of: a reduced sandbox's, its per-run uid left out, or ""."""
+    reduced = sorted({re.sub(r"uid \d+", "its own uid", i) for i in isolations if i.startswith("reduced")})
+    return "; ".join(reduced)
 
 
 def grade_section(section, regions, limits):
@@ -79,9 +144,7 @@ def grade_section(section, regions, limits):
     with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-") as scratch:
         scratch = Path(scratch)
         spans = hybrid.build(scratch / probes.PACKAGE, section, texts)
-        shutil.copyfile(probes.__file__, scratch / "runner.py")
-        np.savez(scratch / "inputs.npz", **{f"{p}/{k}": v for p, x in inputs.items() for k, v in x.items()})
-        (scratch / "out").mkdir()
+        _write_runner(scratch, inputs)
         outcome = run_child(scratch, "runner.py", [section.name], limits)
         raw = read_results(scratch / "out")
     results = {name: ProbeResult.from_child(arrays) for name, arrays in raw.items()}
@@ -93,8 +156,8 @@ def grade_section(section, regions, limits):
 
 def _not_implemented(section, texts):
     missing = [rid for rid in section.regions if is_unfilled(texts.get(rid, ""))]
-    reason = f"{missing[0]} is not implemented yet" if len(missing) == 1 else \
-        f"{', '.join(missing)} are not implemented yet"
+    reason = msg("reason:not_implemented", regions=missing[0]) if len(missing) == 1 else \
+        msg("reason:not_implemented_many", regions=", ".join(missing))
     checks = tuple(CheckResult(section.name, c.name, 0.0, c.points, NOT_IMPLEMENTED, reason)
                    for c in section.checks)
     return SectionResult(section.name, section.points, checks, NOT_RUN)

@@ -15,6 +15,7 @@ from make_submission import (MANIFEST, PACKAGE, RegionError, find_regions, outsi
                              split_lines, splice, text_hash, write_atomically)
 
 from .paths import HANDOUT_DIR, KIT_FILES, REFERENCE_DIR, REPO_ROOT, STUDENT_README
+from .rubric import SECTIONS
 
 ZIP_TOP = "hw1"                 # the one folder the students' zip unpacks to
 
@@ -51,6 +52,8 @@ def generate(reference_dir=REFERENCE_DIR):
         if "/" not in rel:
             manifest["modules"][rel] = {"outside_sha256": text_hash(outside_text(source, module, path)),
                                         "regions": [r.id for r in regions]}
+    # Regions of 0-point sections: make_submission names them in one line, not one warning each.
+    manifest["optional"] = sorted(rid for section in SECTIONS if not section.points for rid in section.regions)
     files[MANIFEST] = (json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     return files
 

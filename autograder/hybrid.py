@@ -13,6 +13,7 @@ from pathlib import Path
 from make_submission import find_regions, read_source, splice
 
 from .handout import stub_text
+from .messages import msg
 from .paths import REFERENCE_DIR
 from .rubric import SECTIONS
 
@@ -79,13 +80,15 @@ def _write_bytecode(package_dir, name, source):
 
 
 def locator(spans):
-    """A function that turns the child's "file.py:line" into words for the student."""
+    """A function that turns the child's "file.py:line" into (words for the student, region id or None,
+    1-based line in that region or None)."""
     def locate(where):
         file, _, line = where.rpartition(":")
         if not line.isdigit():
-            return ""
+            return "", None, None
         for span in spans:
             if span.file == file and span.begin < int(line) < span.end:
-                return f"line {int(line) - span.begin} of your region {span.region}"
-        return f"in the given code, {file} line {line}"
+                line_in_region = int(line) - span.begin
+                return msg("where:region_line", line=line_in_region, region=span.region), span.region, line_in_region
+        return msg("where:given_code", file=file, line=line), None, None
     return locate

@@ -9,12 +9,15 @@ import numpy as np
 from make_submission import is_unfilled
 
 from . import probes
-from .compare import close, describe, gradient_close
-from .diagnose import diagnose
-from .report import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult
-from .rubric import GRADIENT, VECTORISED, key_label
+from .compare import close, describe, gradient_close, max_error, summary
+from .diagnose import MISTAKES, diagnose
+from .messages import ending as ending_msg
+from .messages import msg
+from .report import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, Evidence, Location
+from .rubric import GRADIENT, VECTORISED, key_inputs, key_label
 
 ERROR_CHARS = 200
+SHOWN_LINES, SHOWN_CHARS = 40, 200         # the most of a region's lines, and of a line, a feedback shows
 # Calls that hide a Python loop behind a function.
 _LOOPING_CALLS = {"vectorize", "apply_along_axis", "frompyfunc", "map", "fromiter"}
 
@@ -27,6 +30,7 @@ class ProbeResult:
     status: int
     error: str
     where: str
+    dtypes: dict = None         # key -> the dtype the child's array had, before it became float64
 
     @classmethod
     def from_child(cls, arrays):
@@ -38,9 +42,10 @@ class ProbeResult:
             status = probes.RAISED
         error, where = (_text(arrays.pop(k, np.zeros(0))) for k in ("__error__", "__where__"))
         if status not in (probes.OK, probes.NOT_IMPLEMENTED, probes.RAISED):
-            status, error = probes.RAISED, "the result file is malformed"
+            status, error = probes.RAISED, str(msg("reason:malformed"))
         # One dtype from here on: the judge's arithmetic never meets a bool, an int64 or a float16.
-        return cls({k: v.astype(np.float64) for k, v in arrays.items()}, status, error, where)
+        return cls({k: v.astype(np.float64) for k, v in arrays.items()}, status, error, where,
+                   {k: str(v.dtype) for k, v in arrays.items()})
 
 
 def _text(array):
@@ -57,7 +62,23 @@ class SectionContext:
     section: object
     texts: dict                 # region id -> the student's text (absent: missing)
     ending: str                 # how the child ended: "ok", "timed out after 10 s", ...
-    locate: object              # "file.py:line" -> words for the student ("line 2 of your region ...")
+    locate: object              # "file.py:line" -> (words, region id, line in it): ``hybrid.locator``
+
+    def location(self, suffix, pattern="", line=None):
+        """The Location of the section's region whose id ends with ``suffix``: at ``line``, or at the first
+        code line matching ``pattern``; None when the section has no such region the student filled."""
+        rid = next((r for r in self.section.regions if r.endswith(suffix)), None)
+        text = self.texts.get(rid, "") if rid else ""
+        if not text or is_unfilled(text):
+            return None
+        code = text.rstrip("\n").split("\n")
+        if line is None and pattern:
+            line = next((i for i, c in enumerate(code, 1)
+                         if c.strip() and not c.strip().startswith("#") and re.search(pattern, c)), None)
+        # A region can be any size: the feedback shows a window of it, around the line when there is one.
+        first = max(1, min((line or 1) - SHOWN_LINES // 2, len(code) - SHOWN_LINES + 1))
+        shown = tuple(c[:SHOWN_CHARS] for c in code[first - 1:first - 1 + SHOWN_LINES])
+        return Location(rid, shown, line, first)
 
 
 def judge_section(ctx, results, expected, inputs):
@@ -78,40 +99,48 @@ def _judge_checks(ctx, results, expected, inputs):
     for check in ctx.section.checks:
         if check.kind == VECTORISED:
             gate = next(c for c in checks if c.name == check.after)
-            checks.append(_vectorised(ctx, check, gate))
+            timing = _timing(results.get(check.probe), expected.get(check.probe), inputs.get(check.probe))
+            checks.append(replace(_vectorised(ctx, check, gate), timing=timing))
             continue
         result = _probe_check(ctx, check, results.get(check.probe), expected[check.probe], inputs[check.probe])
-        if result.status == FAILED and result.diagnosis is None and check.is_backward:
+        if result.status == FAILED and check.is_backward:
             forward_failed = [r.name for c, r in zip(ctx.section.checks, checks)
                               if c.kind != VECTORISED and not c.is_backward and r.status != PASSED]
-            result = replace(result, diagnosis=_backward_versus_forward(check, results[check.probe], forward_failed))
+            result = replace(result, consistency=_consistency(check, results[check.probe], forward_failed))
         checks.append(result)
     return tuple(checks)
 
 
-def _backward_versus_forward(check, result, failed):
-    """Which half a student should fix when a backward check fails: the words a student needs.
+def _consistency(check, result, failed):
+    """Whether a failed backward agrees with the student's own forward, and which half to fix.
 
-    ``failed`` names the section's forward checks that failed.
-
-    The child's central differences of the student's own forward (``<key>_num``, for the same inputs as
-    ``<key>``) decide only these words, never points: the child could forge them.
+    ``failed`` names the section's forward checks that failed. The child's central differences of the
+    student's own forward (``<key>_num``, for the same inputs as ``<key>``) decide only these words,
+    never points: the child could forge them.
     """
     pairs = [(result.arrays[k], result.arrays[k + "_num"]) for k, _ in check.compare
              if k in result.arrays and k + "_num" in result.arrays]
     consistent = all(gradient_close(got, numeric) for got, numeric in pairs) if pairs else None
-    if failed and consistent:
-        return f"backward matches central differences of your own forward, but '{failed[0]}' failed: fix the forward"
     if failed:
-        return f"backward uses what your forward computed, and '{failed[0]}' failed: fix the forward first"
+        key = {True: "consistency:forward_wrong", False: "consistency:forward_failed_too",
+               None: "consistency:forward_failed"}[consistent]
+        return msg(key, check=msg(f"check:{failed[0]}"))
     if consistent is False:
-        return "backward disagrees with central differences of your (correct) forward: the mistake is in backward"
-    return None
+        return msg("consistency:backward_wrong")
+    return msg("consistency:backward_consistent") if consistent else None
 
 
-def _result(ctx, check, status, reason="", diagnosis=None):
+def _result(ctx, check, status, reason="", **found):
     points = check.points if status == PASSED else 0.0
-    return CheckResult(ctx.section.name, check.name, points, check.points, status, reason, diagnosis)
+    return CheckResult(ctx.section.name, check.name, points, check.points, status, reason, **found)
+
+
+def _region_suffix(check):
+    """The region a check exercises: backward checks the backward, the layer's set-up its
+    ``_init_parameters``, the rest the forward."""
+    if check.is_backward:
+        return ".backward"
+    return "._init_parameters" if check.probe == "fc_init" else ".forward"
 
 
 def _probe_check(ctx, check, result, expected, x):
@@ -121,76 +150,110 @@ def _probe_check(ctx, check, result, expected, x):
     for got_key, exp_key in check.compare:
         label = key_label(check.probe, got_key)
         if got_key not in result.arrays:
-            return _result(ctx, check, FAILED, f"{label} did not come back")
+            return _result(ctx, check, FAILED, msg("reason:did_not_come_back", label=label),
+                           location=ctx.location(_region_suffix(check)))
         got, exp = result.arrays[got_key], expected[exp_key]
         ok = gradient_close(got, exp, got_key) if check.kind == GRADIENT else close(got, exp, got_key)
         if not ok:
-            reason = describe(label, got, exp, got_key)
-            if check.kind == GRADIENT:
-                reason = f"not the numeric gradient: {reason}"
-            return _result(ctx, check, FAILED, reason,
-                           diagnose(check.mistakes, result.arrays, x, expected, got_key, exp_key, label))
+            return _failed(ctx, check, result, x, expected, got_key, exp_key, label)
     return _result(ctx, check, PASSED)
+
+
+def _failed(ctx, check, result, x, expected, got_key, exp_key, label):
+    got, exp = result.arrays[got_key], expected[exp_key]
+    reason = describe(label, got, exp, got_key)
+    if check.kind == GRADIENT:
+        reason = msg("reason:not_numeric_gradient", detail=reason)
+    diagnosis, name = diagnose(check.mistakes, result.arrays, x, expected, got_key, exp_key, label)
+    mistake = MISTAKES.get(name)
+    location = ctx.location(mistake.region, mistake.line) if mistake else ctx.location(_region_suffix(check))
+    evidence = Evidence(label, key_inputs(check.probe, x, got_key), summary(exp),
+                        summary(got, (result.dtypes or {}).get(got_key)), max_error(got, exp, got_key))
+    return _result(ctx, check, FAILED, reason, diagnosis=diagnosis, evidence=evidence, location=location)
 
 
 def _did_not_run(ctx, check, result):
     if result is None:
         if ctx.ending != "ok":
-            return _result(ctx, check, ctx.ending, f"the section's process {ctx.ending} before this check ran")
-        return _result(ctx, check, ERROR, "no result came back (did the code end the process, e.g. os._exit?)")
+            return _result(ctx, check, ctx.ending, msg("reason:ended_before", ending=ending_msg(ctx.ending)))
+        return _result(ctx, check, ERROR, msg("reason:no_result"))
     if result.status == probes.NOT_IMPLEMENTED:
         which = result.error if result.error in ctx.section.regions else next(
             (r for r in ctx.section.regions if is_unfilled(ctx.texts.get(r, ""))), "a region")
-        return _result(ctx, check, NOT_IMPLEMENTED, f"{which} is not implemented yet")
-    return _result(ctx, check, ERROR, _raised(ctx, result))
+        return _result(ctx, check, NOT_IMPLEMENTED, msg("reason:not_implemented", regions=which))
+    return _raised(ctx, check, result)
 
 
-# Hints for exceptions: (section or None for any, pattern of the error, hint). The first match is added.
+# Hints for exceptions: (pattern of the error, hint key). The first match is added. A mistake of the
+# catalogue known by its exception (``Mistake.raised``) is named instead, as the check's diagnosis.
 ERROR_HINTS = (
-    ("Model", r"broadcast|mismatch|shapes? .*(not aligned|differ)",
-     "shapes do not line up: forward visits the layers first to last, backward last to first"),
-    (None, r"NameError: name '(\w+)' is not defined",
-     "the given code after your region uses {0!r}: assign it in the region"),
-    (None, r"KeyError: '(\w+)'",
-     "the given code looks up {0!r} in a cache or dict that your code did not fill"),
-    (None, r"MemoryError", "ran out of memory: an array far larger than the inputs?"),
-    (None, r"RecursionError", "a function calls itself without end"),
+    (r"NameError: name '(?P<name>\w+)' is not defined", "hint:name_undefined"),
+    (r"KeyError: '(?P<key>\w+)'", "hint:key_missing"),
+    (r"MemoryError", "hint:memory"),
+    (r"RecursionError", "hint:recursion"),
 )
 
 
-def _raised(ctx, result):
+def _raised(ctx, check, result):
     error = " ".join(result.error.split())
     error = re.sub(r" \([\w.]+, line \d+\)$", "", error)[:ERROR_CHARS]    # the hybrid's line, not theirs
-    where = ctx.locate(result.where) if result.where else ""
-    reason = f"raised {error}" + (f" ({where})" if where else "")
-    for section, pattern, hint in ERROR_HINTS:
+    words, region, line = ctx.locate(result.where) if result.where else ("", None, None)
+    reason = msg("reason:raised_at", error=error, where=words) if words else msg("reason:raised", error=error)
+    diagnosis, name = diagnose(check.mistakes, result.arrays, {}, {}, "", "", "", error=error, region=region)
+    if name:
+        mistake = MISTAKES[name]
+        return _result(ctx, check, ERROR, reason, diagnosis=diagnosis,
+                       location=ctx.location(mistake.region, mistake.line))
+    for pattern, hint in ERROR_HINTS:
         match = re.search(pattern, error)
-        given_code_hint = hint.startswith("the given")
-        if match and section in (None, ctx.section.name) and not (given_code_hint and "your region" in where):
-            return f"{reason}; {hint.format(*match.groups())}"
-    return reason
+        given_code_hint = hint in ("hint:name_undefined", "hint:key_missing")
+        if match and not (given_code_hint and region):
+            reason = msg("reason:with_hint", reason=reason, hint=msg(hint, **match.groupdict()))
+            break
+    location = ctx.location(region, line=line) if region else None
+    return _result(ctx, check, ERROR, reason, location=location)
 
 
 def _vectorised(ctx, check, gate):
     texts = [(rid, ctx.texts.get(rid, "")) for rid in ctx.section.regions]
     if any(is_unfilled(text) for _, text in texts):
-        return _result(ctx, check, NOT_IMPLEMENTED, "the section's regions are not all implemented yet")
+        return _result(ctx, check, NOT_IMPLEMENTED, msg("vectorised:not_all_implemented"))
     for rid, text in texts:
         try:
-            loop = find_loop(text)
+            loop, line = find_loop(text)
         except SyntaxError as e:
-            return _result(ctx, check, FAILED, f"{rid} has a syntax error at line {max((e.lineno or 2) - 1, 1)}")
+            return _result(ctx, check, FAILED, msg("vectorised:syntax_error", region=rid,
+                                                   line=max((e.lineno or 2) - 1, 1)))
         except (RecursionError, MemoryError, ValueError) as e:     # in the trusted parent: never fatal
-            return _result(ctx, check, FAILED, f"{rid} cannot be parsed ({type(e).__name__})")
+            return _result(ctx, check, FAILED, msg("vectorised:unparsable", region=rid, error=type(e).__name__))
         if loop:
-            return _result(ctx, check, FAILED, f"{loop} in {rid}: use whole-array NumPy operations")
+            return _result(ctx, check, FAILED, msg("vectorised:loop", loop=loop, region=rid),
+                           location=ctx.location(rid, line=line))
     if gate.status != PASSED:
-        return _result(ctx, check, FAILED, f"no loops, but this is awarded once '{gate.name}' passes")
+        return _result(ctx, check, FAILED, msg("vectorised:gated", check=msg(f"check:{gate.name}")))
     return _result(ctx, check, PASSED)
 
 
+def _timing(result, expected, x):
+    """The second signal of vectorisation, reported and never scored: the student's time on a large batch
+    as a multiple of a plain NumPy baseline timed in the same child, beside the reference's multiple
+    (timed the same way in the parent). None when the timing probe did not finish."""
+    try:
+        ratio = float(result.arrays["t_code"][()] / result.arrays["t_numpy"][()])
+        reference = float(expected["t_code"][()] / expected["t_numpy"][()])
+        seconds = float(result.arrays["t_code"][()])
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError, ZeroDivisionError):
+        return None
+    if not (np.isfinite(ratio) and np.isfinite(reference) and ratio > 0 and seconds > 0):
+        return None
+    shape = " × ".join(str(n) for n in x["Zt"].shape) if "Zt" in x else ""
+    return msg("timing:ratio", shape=shape, student=f"{seconds * 1000:.3g}", ratio=f"{ratio:.2g}",
+               reference=f"{reference:.2g}")
+
+
 def find_loop(text):
-    """"a for loop at line 3" for the first Python loop in a region's text, or None.
+    """(a Msg such as "a for loop at line 3", that line) for the first Python loop in a region's text, or
+    (None, None).
 
     Raises SyntaxError when the region does not parse, RecursionError or MemoryError when it nests
     deeper than the parser goes.
@@ -199,11 +262,11 @@ def find_loop(text):
     for node in ast.walk(tree):
         line = getattr(node, "lineno", 2) - 1
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            return f"a {'while' if isinstance(node, ast.While) else 'for'} loop at line {line}"
+            return msg("loop:while" if isinstance(node, ast.While) else "loop:for", line=line), line
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return f"a comprehension (a loop) at line {line}"
+            return msg("loop:comprehension", line=line), line
         if isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if name in _LOOPING_CALLS:
-                return f"{name}() (a loop in disguise) at line {line}"
-    return None
+                return msg("loop:call", name=name, line=line), line
+    return None, None

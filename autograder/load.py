@@ -18,12 +18,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from make_submission import PACKAGE, RegionError, collect, parse_submission, region_text_problem
+from make_submission import CHANGED_OUTSIDE, PACKAGE, RegionError, collect, parse_submission, region_text_problem
 
+from .messages import Msg, msg
 from .render.text import one_line
+from .rubric import SECTIONS
 from .submitted_files import (MAX_FILE_BYTES, SubmissionError, Unread, folder_files, plural, read_capped,
                               zip_files)
 
+_SCORED_REGIONS = frozenset(rid for section in SECTIONS if section.points for rid in section.regions)
 MAX_LISTED = 5                    # skipped entries named one by one in the notices
 SUBMISSION_MD = "submission.md"
 
@@ -102,9 +105,11 @@ def _skipped_notices(files):
     if not files.skipped:
         return []
     listed = "; ".join(files.skipped[:MAX_LISTED])
-    more = f"; and {len(files.skipped) - MAX_LISTED} more" if len(files.skipped) > MAX_LISTED else ""
-    return [f"{Path(files.label).name}: {len(files.skipped)} {plural(len(files.skipped), files.kind)} ignored: "
-            f"{listed}{more}"]
+    if len(files.skipped) > MAX_LISTED:
+        listed = msg("notice:and_more", listed=listed, more=len(files.skipped) - MAX_LISTED)
+    count = len(files.skipped)
+    return [msg("notice:skipped", where=Path(files.label).name, count=count,
+                kind=msg(f"noun:{plural(count, files.kind)}"), listed=listed)]
 
 
 def _graded_modules(manifest):
@@ -123,7 +128,8 @@ def _find_package(files, manifest, notices):
     named = sorted(f for f in folders if f.rpartition("/")[2] == PACKAGE)
     if len(named) == 1:
         others = ", ".join(f"{f or '.'}/" for f in sorted(folders - set(named)))
-        notices.append(f"{Path(files.label).name}: graded {named[0]}/; also found modules in {others}, not graded")
+        notices.append(msg("notice:graded_one_package", where=Path(files.label).name, graded=f"{named[0]}/",
+                           others=others))
         return named[0]
     shown = ", ".join(f"{f or '.'}/" for f in sorted(folders)[:MAX_LISTED])
     raise SubmissionError(files.label, f"holds {len(folders)} packages ({shown}); give one submission at a time")
@@ -135,7 +141,7 @@ def _find_markdown(files, notices):
     if not found:
         return None
     if len(found) > 1:
-        notices.append(f"{Path(files.label).name}: several {SUBMISSION_MD} files; graded {found[0][1]}")
+        notices.append(msg("notice:several_md", where=Path(files.label).name, graded=found[0][1]))
     return found[0][1]
 
 
@@ -172,7 +178,8 @@ def _from_package(files, folder, manifest):
         if not problem.fatal and problem.message.endswith(" is not filled in yet"):
             continue
         problem.path = shown.get(problem.path, problem.path)
-        notices.append(str(problem))
+        changed = problem.message.startswith(CHANGED_OUTSIDE)
+        notices.append(msg("notice:changed_outside", where=problem.path) if changed else str(problem))
     regions = {rid: _whole_lines(region.text) for rid, region in collected.regions.items()}
     return _Loaded(regions, notices)
 
@@ -183,7 +190,7 @@ def _from_markdown(data, shown, manifest):
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[:e.start].count(b"\n") + 1
-        notices.append(f"{shown}:{line}: not UTF-8; the bytes that are not were replaced by \ufffd")
+        notices.append(msg("notice:not_utf8", where=f"{shown}:{line}"))
         text = data.decode("utf-8", errors="replace")
     try:
         sub = parse_submission(text, shown)
@@ -192,15 +199,18 @@ def _from_markdown(data, shown, manifest):
     notices += [str(p) for p in sub.problems]
     known = [rid for info in manifest["modules"].values() for rid in info["regions"]]
     regions = {rid: _whole_lines(sub.regions[rid]) for rid in known if rid in sub.regions}
-    notices += [f"{shown}: region {rid} is not one of the handout's; ignored"
-                for rid in sub.regions if rid not in known]
+    notices += [msg("notice:unknown_region", where=shown, region=rid) for rid in sub.regions if rid not in known]
     for rid in [rid for rid in regions if region_text_problem(regions[rid])]:
         # A hand-edited submission.md can hold what no region can: grade the rest without it.
-        notices.append(f"{shown}: region {rid}: {region_text_problem(regions.pop(rid))}; not graded")
+        notices.append(msg("notice:region_problem", where=shown, region=rid,
+                           problem=region_text_problem(regions.pop(rid))))
     named = {getattr(p, "region", None) for p in sub.problems}      # already said why, e.g. truncated
-    missing = [rid for rid in known if rid not in sub.regions and rid not in named]
+    # A region of a 0-point section (practice, optional) missing from an older submission.md costs nothing:
+    # naming it would only alarm the student.
+    missing = [rid for rid in known if rid not in sub.regions and rid not in named and rid in _SCORED_REGIONS]
     if missing:
-        notices.append(f"{shown}: missing, so not graded: {plural(len(missing), 'region')} {', '.join(missing)}")
+        notices.append(msg("notice:missing_regions", where=shown, kind=msg(f"noun:{plural(len(missing), 'region')}"),
+                           regions=", ".join(missing)))
     return _Loaded(regions, notices, sub.name.strip() or None, sub.student_id.strip() or None)
 
 
@@ -212,8 +222,15 @@ def _finish(label, loaded, notices, name_candidates):
             if match:
                 name, student_id = name or match["name"], student_id or match["id"]
                 break
-    return LoadedSubmission(label, loaded.regions, tuple(one_line(n) for n in notices + loaded.notices),
+    return LoadedSubmission(label, loaded.regions, tuple(n if isinstance(n, Msg) else one_line(n) for n in notices + loaded.notices),
                             name, student_id)
+
+
+def upload_identity(path):
+    """``(name, student id)`` from PATH's own name when it follows the course's ``<name>_<id>_hw1_student``
+    (a zip's or a .md's stem), else None. Reads nothing: the batch names its entries with it."""
+    match = _UPLOAD_NAME.fullmatch(_name_candidates(path)[0])
+    return (match["name"], match["id"]) if match else None
 
 
 def _name_candidates(path):

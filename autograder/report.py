@@ -1,4 +1,8 @@
-"""The typed result of grading one submission. Every output format renders a ``GradeReport``."""
+"""The typed result of grading one submission. Every output format renders a ``GradeReport``.
+
+Words are ``messages.Msg`` values (a catalogue key and its arguments), rendered in the reader's language
+by the renderers; ``str(msg)`` is the English.
+"""
 
 from dataclasses import dataclass, field
 
@@ -9,11 +13,48 @@ NOT_RUN = "not run"
 
 
 @dataclass(frozen=True)
+class ArraySummary:
+    """What a student is shown of one array: ``shape`` "(6, 3)", ``dtype`` "float64", the first few
+    ``values`` "[0.12, -0.5, 1.3, …]" (formatted)."""
+
+    shape: str
+    dtype: str
+    values: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The first output of a failed check that differs: which one (``label``), the shapes of the inputs
+    it was computed from (``(("X", "(6, 4)"), ...)``), the expected and received summaries and the largest
+    absolute difference ("" when the shapes differ or a value is not finite)."""
+
+    label: object
+    inputs: tuple
+    expected: ArraySummary
+    received: ArraySummary
+    max_error: str = ""
+
+
+@dataclass(frozen=True)
+class Location:
+    """The student's region a failed check points at: its id, some of its lines (``code``, the first of
+    them line ``first`` of the region), and the 1-based line of the region that most likely holds the
+    mistake (None when no one line can be pointed at)."""
+
+    region: str
+    code: tuple
+    line: int | None = None
+    first: int = 1
+
+
+@dataclass(frozen=True)
 class CheckResult:
     """One check of one section, e.g. ReLU / "backward matches the reference".
 
-    ``reason`` is one line saying what was expected and what came back ("" when passed); ``diagnosis``
-    names the known mistake that reproduces the student's output, when one does.
+    ``reason`` says what was expected and what came back ("" when passed); ``diagnosis`` names the known
+    mistake that reproduces the student's output, when one does; ``consistency`` says, for a failed
+    backward check, whether the backward agrees with central differences of the student's own forward.
+    ``timing`` (vectorised checks) is reported, never scored, and differs between runs.
     """
 
     section: str
@@ -21,8 +62,12 @@ class CheckResult:
     points: float
     max_points: float
     status: str
-    reason: str = ""
-    diagnosis: str | None = None
+    reason: object = ""
+    diagnosis: object = None
+    consistency: object = None
+    evidence: Evidence | None = None
+    location: Location | None = None
+    timing: object = field(default=None, compare=False)
 
     @property
     def title(self):
@@ -56,7 +101,8 @@ class GradeReport:
 
     ``notices`` are submission-level lines for the student and the TA (code changed outside the regions
     and ignored, a region that could not be read, ...). ``execution_time`` is the only field that
-    differs between two gradings of the same submission.
+    differs between two gradings of the same submission. ``isolation`` is for the TA alone: the
+    terminal shows it, the student's files do not.
     """
 
     submission: str
@@ -65,6 +111,7 @@ class GradeReport:
     student_name: str | None = None
     student_id: str | None = None
     execution_time: float = field(default=0.0, compare=False)
+    isolation: str = ""        # for the TA only: how a reduced sandbox confined the code ("" when fully)
 
     @property
     def score(self):

@@ -11,6 +11,8 @@ reads the section's regions for Python loops; it pays only once the forward chec
 
 from dataclasses import dataclass
 
+from .messages import en, msg
+
 VALUES, GRADIENT, VECTORISED = "values", "gradient", "vectorised"
 RTOL = 1e-5
 GRADIENT_TOLERANCE = 1e-6
@@ -62,18 +64,22 @@ SECTIONS = (
               _same("Y1", "Yk", "Ybig"),
               mistakes=("relu_identity", "relu_abs", "relu_mask_forward", "relu_kink_forward")),
         Check("backward matches the reference", 0.5, "relu_backward", _same("dZ", "dY_after", "dZ2"),
-              mistakes=("inplace_dY", "relu_output_times_dY", "relu_mask_only", "relu_no_mask")),
+              mistakes=("inplace_dY", "relu_output_times_dY", "relu_mask_only", "relu_no_mask",
+                        "relu_mask_from_dY")),
         Check("backward passes the numeric gradient check", 0.25, "relu_backward", (("dZ", "dZ_num"),),
-              kind=GRADIENT, mistakes=("relu_output_times_dY", "relu_mask_only", "relu_no_mask")),
+              kind=GRADIENT, mistakes=("relu_output_times_dY", "relu_mask_only", "relu_no_mask",
+                                       "relu_mask_from_dY")),
         Check("backward at the kink (gradient 0 at z = 0)", 0.25, "relu_kink", _same("dZk"),
               mistakes=("relu_mask_ge", "relu_output_times_dY")),
-        Check("vectorised: no Python loops", 0.25, kind=VECTORISED, after="forward on random inputs"),
+        Check("vectorised: no Python loops", 0.25, "relu_timing", kind=VECTORISED,
+              after="forward on random inputs"),
     )),
     Section("FullyConnected", 4.0, ("fully_connected:FullyConnected._init_parameters",
                                     "fully_connected:FullyConnected.forward",
                                     "fully_connected:FullyConnected.backward"), (
         Check("_init_parameters: shapes, zero bias, uses init_weights", 0.5, "fc_init",
-              _same("asked", "W", "b", "gW", "gb"), mistakes=("fc_init_shape_swapped", "fc_init_ignored")),
+              _same("asked", "W", "b", "gW", "gb"),
+              mistakes=("fc_init_shape_swapped", "fc_init_zero", "fc_init_ignored")),
         Check("forward on random inputs (tanh)", 0.75, "fc_forward", _same("Y", "Ylin"),
               mistakes=("fc_no_bias", "fc_no_activation")),
         Check("forward with N = 1", 0.25, "fc_forward", _same("Y1"), mistakes=("fc_no_bias", "fc_no_activation")),
@@ -82,16 +88,20 @@ SECTIONS = (
         Check("backward: dW matches the reference", 0.5, "fc_backward", _same("dW", "dW2"),
               mistakes=("fc_accumulated", "fc_dW_transposed", "fc_skip_activation_backward", "fc_mean")),
         Check("backward: db matches the reference", 0.5, "fc_backward", _same("db", "db2"),
-              mistakes=("fc_accumulated", "fc_db_not_summed", "fc_skip_activation_backward", "fc_mean")),
+              mistakes=("fc_accumulated", "fc_db_not_summed", "fc_db_wrong_shape", "fc_skip_activation_backward",
+                        "fc_mean")),
         Check("backward passes the numeric gradient check (dX, dW, db)", 0.5, "fc_backward",
               (("dX", "dX_num"), ("dW", "dW_num"), ("db", "db_num")), kind=GRADIENT,
-              mistakes=("fc_dW_transposed", "fc_db_not_summed", "fc_skip_activation_backward", "fc_mean")),
-        Check("vectorised: no Python loops", 0.5, kind=VECTORISED, after="forward on random inputs (tanh)"),
+              mistakes=("fc_dW_transposed", "fc_db_not_summed", "fc_db_wrong_shape", "fc_skip_activation_backward",
+                        "fc_mean")),
+        Check("vectorised: no Python loops", 0.5, "fc_timing", kind=VECTORISED,
+              after="forward on random inputs (tanh)"),
     )),
     Section("SoftMax", 2.0, ("activations:SoftMax.forward", "activations:SoftMax.backward"), (
         Check("forward on random inputs", 0.5, "softmax_forward", _same("Y"),
               mistakes=("softmax_wrong_axis", "softmax_unnormalised")),
-        Check("forward on large logits (±1000) and N = 1", 0.5, "softmax_forward", _same("Ybig", "Y1"),
+        Check("forward on large logits (±1000), one class dominant, N = 1", 0.5, "softmax_forward",
+              _same("Ybig", "Y1"),
               mistakes=("softmax_no_shift", "softmax_wrong_axis")),
         Check("backward matches the reference", 0.5, "softmax_backward", _same("dZ", "dY_after", "dZ2"),
               mistakes=("inplace_dY", "softmax_diagonal_only")),
@@ -101,22 +111,27 @@ SECTIONS = (
     Section("CrossEntropy", 1.0, ("losses:CrossEntropyLoss.forward", "losses:CrossEntropyLoss.backward"), (
         Check("forward on random logits", 0.25, "cross_entropy", _same("loss"),
               mistakes=("ce_sum_not_mean",)),
-        Check("forward on large logits (±1000) and N = 1", 0.25, "cross_entropy", _same("lossbig", "loss1"),
+        Check("forward on large logits (±1000), one class dominant, N = 1", 0.25, "cross_entropy",
+              _same("lossbig", "loss1"),
               mistakes=("ce_no_logsumexp", "ce_sum_not_mean")),
         Check("backward matches the reference", 0.25, "cross_entropy", _same("dL", "dLbig", "dL1"),
               mistakes=("ce_grad_no_mean", "ce_grad_logits")),
         Check("backward passes the numeric gradient check", 0.125, "cross_entropy", (("dL", "dL_num"),),
               kind=GRADIENT, mistakes=("ce_grad_no_mean",)),
-        Check("vectorised: no Python loops", 0.125, kind=VECTORISED, after="forward on random logits"),
+        Check("vectorised: no Python loops", 0.125, "ce_timing", kind=VECTORISED,
+              after="forward on random logits"),
     )),
     Section("Model", 1.0, ("models:NeuralNetwork.forward", "models:NeuralNetwork.backward"), (
         Check("forward through two layers", 0.4, "model", _same("logits", "loss"),
-              mistakes=("model_forward_last_layer_only",)),
+              mistakes=("model_forward_last_layer_only", "model_returns_probabilities")),
         Check("backward: dX and every layer's gradients match the reference", 0.4, "model",
-              _same("dX", "dW1", "db1", "dW2", "db2")),
+              _same("dX", "dW1", "db1", "dW2", "db2"),
+              mistakes=("model_backward_wrong_order", "model_forward_last_layer_only",
+                        "model_backward_skips_first_layer")),
         Check("backward passes the numeric gradient check", 0.2, "model",
               (("dW1", "dW1_num"), ("db1", "db1_num"), ("dW2", "dW2_num"), ("db2", "db2_num")),
-              kind=GRADIENT),
+              kind=GRADIENT, mistakes=("model_backward_wrong_order", "model_forward_last_layer_only",
+                                       "model_backward_skips_first_layer")),
     ), needs=("FullyConnected", "CrossEntropy")),
     Section("Sigmoid", 0.0, ("activations:Sigmoid.forward", "activations:Sigmoid.backward"), (
         Check("forward on random inputs (practice)", 0.0, "sigmoid_forward", _same("Y")),
@@ -127,33 +142,92 @@ SECTIONS = (
         Check("backward passes the numeric gradient check (practice)", 0.0, "sigmoid_backward",
               (("dZ", "dZ_num"),), kind=GRADIENT),
     )),
+    # --- optional parts (issue 7): 0 points by default. To grade one, give its section points and share
+    # them among its checks (they must add up: see _check_points).
+    Section("L2", 0.0, ("regularization:l2_penalty", "regularization:l2_gradient"), (
+        Check("l2_penalty on random weights and with weight_decay = 0", 0.0, "l2_terms",
+              _same("penalty", "penalty0")),
+        Check("l2_gradient matches the reference and leaves the weights unchanged", 0.0, "l2_terms",
+              _same("dW1", "dW2", "W_after")),
+        Check("l2_gradient passes the numeric gradient check", 0.0, "l2_terms",
+              (("dW1", "dW1_num"), ("dW2", "dW2_num")), kind=GRADIENT),
+        Check("a network with weight_decay: the loss includes the penalty", 0.0, "l2_model", _same("loss")),
+        Check("a network with weight_decay: every layer's gradients match the reference", 0.0, "l2_model",
+              _same("dW1", "db1", "dW2", "db2")),
+        Check("a network with weight_decay passes the numeric gradient check", 0.0, "l2_model",
+              (("dW1", "dW1_num"), ("db1", "db1_num"), ("dW2", "dW2_num"), ("db2", "db2_num")),
+              kind=GRADIENT),
+    ), needs=("FullyConnected", "CrossEntropy", "Model")),
+    Section("Regression losses", 0.0, ("losses:MSELoss.forward", "losses:MSELoss.backward",
+                                       "losses:L1Loss.forward", "losses:L1Loss.backward"), (
+        Check("MSELoss forward on random inputs and N = 1", 0.0, "mse", _same("loss", "loss1")),
+        Check("MSELoss backward matches the reference", 0.0, "mse", _same("dL", "dL1")),
+        Check("MSELoss backward passes the numeric gradient check", 0.0, "mse", (("dL", "dL_num"),),
+              kind=GRADIENT),
+        Check("L1Loss forward on random inputs, N = 1 and exact predictions", 0.0, "l1",
+              _same("loss", "loss1", "lossk")),
+        Check("L1Loss backward matches the reference", 0.0, "l1", _same("dL", "dL1")),
+        Check("L1Loss backward at exact predictions (subgradient 0)", 0.0, "l1", _same("dLk")),
+        Check("L1Loss backward passes the numeric gradient check", 0.0, "l1", (("dL", "dL_num"),),
+              kind=GRADIENT),
+        Check("vectorised: no Python loops", 0.0, kind=VECTORISED,
+              after="MSELoss forward on random inputs and N = 1"),
+    )),
+    Section("Computational graph", 0.0, ("computational_graph:MulLayer.forward",
+                                         "computational_graph:MulLayer.backward",
+                                         "computational_graph:AddLayer.forward",
+                                         "computational_graph:AddLayer.backward"), (
+        Check("MulLayer forward on random inputs", 0.0, "graph_nodes", _same("mul")),
+        Check("MulLayer backward matches the reference", 0.0, "graph_nodes", _same("dmul_x", "dmul_y")),
+        Check("AddLayer forward on random inputs", 0.0, "graph_nodes", _same("add")),
+        Check("AddLayer backward matches the reference", 0.0, "graph_nodes", _same("dadd_x", "dadd_y")),
+        Check("backward passes the numeric gradient check (MulLayer and AddLayer)", 0.0, "graph_nodes",
+              (("dmul_x", "dmul_x_num"), ("dmul_y", "dmul_y_num"), ("dadd_x", "dadd_x_num"),
+               ("dadd_y", "dadd_y_num")), kind=GRADIENT),
+        Check("the textbook's shopping example: price 715, gradients 2.2, 110, 3.3, 165, 650", 0.0,
+              "shopping", _same("price", "dapple", "dapple_count", "dorange", "dorange_count", "dtax")),
+    )),
 )
 
-# What a student reads for a probe's key in a reason line.
-KEY_LABELS = {
-    "Y": "forward(Z)", "Y1": "forward(Z) with N = 1", "Yk": "forward(Z) at z = 0 and ±1e-12",
-    "Ybig": "forward(Z) at ±1000", "Ylin": "forward(X) with the identity activation",
-    "dZ": "backward(dY)", "dZ2": "backward(dY) after a second forward on new inputs",
-    "dY_after": "dY after backward (backward must not change it)", "dZk": "backward(dY) at z = 0",
-    "asked": "the shape passed to init_weights", "W": 'parameters["W"]', "b": 'parameters["b"]',
-    "gW": 'gradients["W"] after _init_parameters', "gb": 'gradients["b"] after _init_parameters',
-    "dX": "dX returned by backward", "dW": 'gradients["W"]', "db": 'gradients["b"]',
-    "dX2": "dX of a second forward/backward", "dW2": 'gradients["W"] after a second forward/backward',
-    "db2": 'gradients["b"] after a second forward/backward',
-    "loss": "the loss", "lossbig": "the loss at logits of ±1000", "loss1": "the loss with N = 1",
-    "dL": "backward()", "dLbig": "backward() at logits of ±1000", "dL1": "backward() with N = 1",
-    "fc_forward.Y": "forward(X)", "fc_forward.Y1": "forward(X) with N = 1",
-    "model.logits": "the network's output", "model.dX": "dX returned by the network's backward",
-    "model.dW1": 'layer 1 gradients["W"]', "model.db1": 'layer 1 gradients["b"]',
-    "model.dW2": 'layer 2 gradients["W"]', "model.db2": 'layer 2 gradients["b"]',
+# The inputs each probe output is computed from, shown (by shape) with a failed check; names a probe
+# does not have are left out.
+KEY_INPUTS = {
+    "Y": ("Z", "X", "W", "b"), "Y1": ("Z1", "X1", "W", "b"), "Yk": ("Zk",), "Ybig": ("Zbig",),
+    "Ylin": ("X", "W", "b"), "dZ": ("Zb", "dY"), "dZ2": ("Z2", "dY2"), "dY_after": ("dY",),
+    "dZk": ("Zk", "dYk"), "dX": ("X", "W", "b", "dY"), "dW": ("X", "W", "b", "dY"), "db": ("X", "W", "b", "dY"),
+    "dW2": ("X2", "dY2"), "db2": ("X2", "dY2"), "loss": ("L", "Y"), "lossbig": ("Lbig", "Ybig"),
+    "loss1": ("L1", "Y1"), "dL": ("L", "Y"), "dLbig": ("Lbig", "Ybig"), "dL1": ("L1", "Y1"),
+    "logits": ("X", "W1", "b1", "W2", "b2"), "dW1": ("X", "Y", "W1", "b1", "W2", "b2"),
+    "db1": ("X", "Y", "W1", "b1", "W2", "b2"),
+    "model.dX": ("X", "Y", "W1", "b1", "W2", "b2"), "model.dW2": ("X", "Y", "W1", "b1", "W2", "b2"),
+    "model.db2": ("X", "Y", "W1", "b1", "W2", "b2"), "model.loss": ("X", "Y", "W1", "b1", "W2", "b2"),
+    # --- optional parts (issue 7)
+    "penalty": ("W1", "W2"), "penalty0": ("W1",), "W_after": ("W1",), "l2_terms.dW1": ("W1", "W2"),
+    "l2_terms.dW2": ("W1", "W2"), "l2_model.dW2": ("X", "Y", "W1", "b1", "W2", "b2"),
+    "l2_model.db2": ("X", "Y", "W1", "b1", "W2", "b2"), "l2_model.loss": ("X", "Y", "W1", "b1", "W2", "b2"),
+    "mse.loss": ("P", "T"), "mse.dL": ("P", "T"), "mse.loss1": ("P1", "T1"), "mse.dL1": ("P1", "T1"),
+    "l1.loss": ("P", "T"), "l1.dL": ("P", "T"), "l1.loss1": ("P1", "T1"), "l1.dL1": ("P1", "T1"),
+    "lossk": ("Pk", "Tk"), "dLk": ("Pk", "Tk"), "mul": ("x", "y"), "add": ("x", "y"),
+    "dmul_x": ("x", "y", "dout"), "dmul_y": ("x", "y", "dout"), "dadd_x": ("x", "y", "dout"),
+    "dadd_y": ("x", "y", "dout"),
 }
 # Bias-like keys: a student's ``b`` of shape (H,) is as good as the reference's (1, H).
 BIAS_KEYS = frozenset({"b", "gb", "db", "db2", "db1"})
 
 
 def key_label(probe, key):
-    """How a reason line names a probe's output."""
-    return KEY_LABELS.get(f"{probe}.{key}") or KEY_LABELS.get(key, key)
+    """How a reason line names a probe's output: the catalogue's ``label:<probe>.<key>`` or ``label:<key>``."""
+    for name in (f"label:{probe}.{key}", f"label:{key}"):
+        if name in en.MESSAGES:
+            return msg(name)
+    return key
+
+
+def key_inputs(probe, probe_inputs, key):
+    """``(("X", "(6, 4)"), ...)``: the shapes of the inputs a probe's output ``key`` is computed from."""
+    key = key.removesuffix("_num")
+    names = KEY_INPUTS.get(f"{probe}.{key}") or KEY_INPUTS.get(key, ())
+    return tuple((name, str(tuple(probe_inputs[name].shape))) for name in names if name in probe_inputs)
 
 
 def section(name):

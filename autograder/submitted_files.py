@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .messages import msg
 from .render.text import one_line
 
 MAX_FILE_BYTES = 8 * 2**20        # one module or submission.md
@@ -75,7 +76,7 @@ class SubmittedFiles:
         try:
             return self.read(rel)
         except Unread as e:
-            self.notices.append(f"{self.shown(rel)}: {e}; not graded")
+            self.notices.append(msg("notice:unread", where=self.shown(rel), reason=str(e)))
             return None
 
 

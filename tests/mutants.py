@@ -1,6 +1,9 @@
 """A catalogue of mutants of the reference: each a typical student mistake in one region.
 
 (name, region, old text, new text, the section that must lose points, words its diagnosis must hold)
+
+``RECOGNISED_AS`` names, for every entry of the grader's catalogue of mistakes (``diagnose.MISTAKES``),
+the mutant that makes that mistake: grading it must name that entry and no other.
 """
 
 ACT, FC, CE, NN = "activations", "fully_connected", "losses", "models"
@@ -44,8 +47,60 @@ MUTANTS = [
      "shifted = logits", "CrossEntropy", "finite"),
     ("ce grad no 1/N", f"{CE}:CrossEntropyLoss.backward", "/ Y.shape[0]", "", "CrossEntropy", "1/N"),
     ("model backward order", f"{NN}:NeuralNetwork.backward", "reversed(self.layers)", "self.layers", "Model",
-     "last to first"),
+     "first to last"),
     ("model forward no chain", f"{NN}:NeuralNetwork.forward", "Y = layer.forward(Y)", "Y = layer.forward(X)",
      "Model", None),
     ("sigmoid sign", f"{ACT}:Sigmoid.backward", "dY * S * (1.0 - S)", "-dY * S * (1.0 - S)", "Sigmoid", "sign"),
+    ("relu identity", f"{ACT}:ReLU.forward", "np.maximum(0.0, Z)", "Z * 1.0", "ReLU", "unchanged"),
+    ("relu mask forward", f"{ACT}:ReLU.forward", "np.maximum(0.0, Z)", "(Z > 0) * 1.0", "ReLU", "mask"),
+    ("relu kink forward", f"{ACT}:ReLU.forward", "np.maximum(0.0, Z)", "Z * (1.0 + Z / np.abs(Z)) / 2.0", "ReLU",
+     "at z = 0"),
+    ("relu no mask", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "dY * 1.0", "ReLU", "unchanged"),
+    ("relu mask from dY", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "dY * (dY > 0)", "ReLU", "upstream gradient"),
+    ("softmax unnormalised", f"{ACT}:SoftMax.forward", "Y = E / E.sum(axis=-1, keepdims=True)", "Y = E",
+     "SoftMax", "row's sum"),
+    ("fc init zero", f"{FC}:FullyConnected._init_parameters", "self.init_weights((self.n_in, self.n_out))",
+     "np.zeros((self.n_in, self.n_out))", "FullyConnected", "all zeros"),
+    ("fc db wrong shape", f"{FC}:FullyConnected.backward", "dZ.sum(axis=0, keepdims=True)",
+     "dZ.sum(axis=1, keepdims=True)", "FullyConnected", "wrong shape"),
+    ("ce grad log-probabilities", f"{CE}:CrossEntropyLoss.backward", "(probs - Y)", "(np.log(probs) - Y)",
+     "CrossEntropy", "softmax(logits) belongs"),
+    ("model returns probabilities", f"{NN}:NeuralNetwork.forward", "            Y = layer.forward(Y)",
+     "            Y = layer.forward(Y)\n        Y = np.exp(Y) / np.exp(Y).sum(axis=1, keepdims=True)", "Model",
+     "probabilities"),
+    ("model backward skips a layer", f"{NN}:NeuralNetwork.backward", "reversed(self.layers)",
+     "reversed(self.layers[1:])", "Model", "first layer"),
+    # the optional parts (issue 7): 0 points, so they lose no points, but fail in their own section only
+    ("l2 gradient without the 2", "regularization:l2_gradient", "2.0 * weight_decay * W", "weight_decay * W",
+     "L2", None),
+    ("l2 penalty not squared", "regularization:l2_penalty", "np.sum(W * W)", "np.sum(np.abs(W))", "L2", None),
+    ("mse mean over N only", "losses:MSELoss.backward", "2.0 * diff / diff.size", "2.0 * diff / diff.shape[0]",
+     "Regression losses", None),
+    ("mse gradient sign", "losses:MSELoss.backward", "2.0 * diff / diff.size", "-2.0 * diff / diff.size",
+     "Regression losses", "sign"),
+    ("l1 subgradient 1 at 0", "losses:L1Loss.backward", "np.sign(diff)", "np.where(diff >= 0, 1.0, -1.0)",
+     "Regression losses", None),
+    ("mul backward not swapped", "computational_graph:MulLayer.backward", 'dx = dout * self.cache["y"]',
+     'dx = dout * self.cache["x"]', "Computational graph", None),
+    ("add forward multiplies", "computational_graph:AddLayer.forward", "out = x + y", "out = x * y",
+     "Computational graph", None),
 ]
+
+RECOGNISED_AS = {
+    "inplace_dY": "relu in-place dY", "relu_identity": "relu identity", "relu_abs": "relu abs",
+    "relu_mask_forward": "relu mask forward", "relu_kink_forward": "relu kink forward",
+    "relu_output_times_dY": "relu times output", "relu_mask_only": "relu mask only", "relu_no_mask": "relu no mask",
+    "relu_mask_from_dY": "relu mask from dY", "relu_mask_ge": "relu mask >= 0",
+    "softmax_wrong_axis": "softmax wrong axis", "softmax_unnormalised": "softmax unnormalised",
+    "softmax_no_shift": "softmax no shift", "softmax_diagonal_only": "softmax diagonal",
+    "fc_init_shape_swapped": "fc init swapped", "fc_init_zero": "fc init zero", "fc_init_ignored": "fc init ignored",
+    "fc_no_bias": "fc no bias", "fc_no_activation": "fc no activation",
+    "fc_skip_activation_backward": "fc skips activation", "fc_dW_transposed": "fc dW transposed",
+    "fc_db_not_summed": "fc db not summed", "fc_db_wrong_shape": "fc db wrong shape", "fc_mean": "fc extra 1/N",
+    "fc_accumulated": "fc accumulates", "ce_sum_not_mean": "ce sum", "ce_no_logsumexp": "ce no shift",
+    "ce_grad_no_mean": "ce grad no 1/N", "ce_grad_logits": "ce grad log-probabilities",
+    "model_forward_last_layer_only": "model forward no chain",
+    "model_returns_probabilities": "model returns probabilities",
+    "model_backward_skips_first_layer": "model backward skips a layer",
+    "model_backward_wrong_order": "model backward order",
+}

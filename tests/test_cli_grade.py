@@ -28,6 +28,14 @@ def report(points=1.5):
     return GradeReport("hw1_student", (SectionResult("ReLU", 2.0, checks),), student_name="张三", student_id="1")
 
 
+@pytest.fixture(autouse=True)
+def english_locale(monkeypatch):
+    """The language defaults to the locale's: these tests read English unless they ask otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def fake_grade(monkeypatch):
     """Install a fake ``autograder.grade``; returns the list of its calls and lets a test set its result."""
@@ -170,3 +178,15 @@ def test_a_sandbox_that_cannot_start_is_one_line_not_a_traceback(fake_grade, cap
     assert cli.main(["grade", "upload.zip"]) == 2, "the grader could not grade: exit 2"
     err = capsys.readouterr().err
     assert err == "autograder grade: error: unshare failed: Operation not permitted\n", f"one line: {err!r}"
+
+
+@pytest.mark.parametrize("how", [["--lang", "zh"], []])
+def test_lang_zh_or_a_chinese_locale_gives_chinese_everywhere(how, fake_grade, tmp_path, capsys, monkeypatch):
+    if not how:
+        monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    results, feedback = tmp_path / "results.json", tmp_path / "feedback.md"
+    assert cli.main(["grade", "x", "--json", str(results), "--feedback", str(feedback), *how]) == 0, "graded"
+    assert "总分" in capsys.readouterr().out, "the table is in Chinese"
+    assert "总分" in feedback.read_text(encoding="utf-8"), "feedback.md is in Chinese"
+    assert "未通过" in results.read_text(encoding="utf-8") or "通过" in results.read_text(encoding="utf-8"), \
+        "results.json's outputs are in Chinese"

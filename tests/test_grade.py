@@ -7,6 +7,7 @@ import pytest
 
 from make_submission import Submission, render_submission
 
+from autograder.diagnose import MISTAKES
 from autograder.grade import grade
 from autograder.paths import HANDOUT_DIR
 from autograder.render.gradescope import to_results_json
@@ -14,7 +15,7 @@ from autograder.report import NOT_IMPLEMENTED, PASSED
 from autograder.rubric import SECTIONS
 from tests import kits
 from tests.alternatives import ALTERNATIVES
-from tests.mutants import MUTANTS
+from tests.mutants import MUTANTS, RECOGNISED_AS
 
 FULL = {s.name: s.points for s in SECTIONS}
 
@@ -66,7 +67,7 @@ def test_fresh_stubs_score_zero_and_every_check_says_not_implemented(tmp_path):
     assert report.score == 0.0, f"stubs scored {report.score}"
     statuses = {c.status for c in report.checks}
     assert statuses == {NOT_IMPLEMENTED}, f"stubs: statuses {statuses}; {_failures(report)}"
-    assert all("not implemented" in c.reason for c in report.checks), "each reason names the region"
+    assert all("not implemented" in str(c.reason) for c in report.checks), "each reason names the region"
     assert to_results_json(report)["output"] == "", "no section 'ended' when none was run"
 
 
@@ -78,6 +79,8 @@ def test_correct_alternatives_score_full_marks(name, changes, tmp_path):
         texts[region] = texts[region].replace(old, new)
     report = grade(kits.write_package(tmp_path, texts))
     assert report.score == 10.0, f"{name}: {report.score}; {_failures(report)}"
+    diagnosed = [(c.title, str(c.diagnosis)) for c in report.checks if c.diagnosis or c.consistency]
+    assert not diagnosed, f"{name}: a correct alternative gets no diagnosis: {diagnosed}"
 
 
 @pytest.mark.parametrize("name,region,old,new,section,words", MUTANTS, ids=[m[0] for m in MUTANTS])
@@ -92,7 +95,7 @@ def test_each_mutant_loses_points_in_its_own_section_only_with_its_diagnosis(
         assert points[section] < FULL[section], f"{name}: {section} kept {points[section]}"
     assert all(points[s] == FULL[s] for s in FULL if s != section), f"{name}: {points}"
     if words:
-        said = " ".join(f"{c.reason} {c.diagnosis or ''}" for c in failed)
+        said = " ".join(f"{c.reason} {c.diagnosis or ''} {c.consistency or ''}" for c in failed)
         assert words in said, f"{name}: expected {words!r} in the feedback: {said}"
 
 
@@ -108,10 +111,58 @@ def test_a_failed_backward_says_which_half_to_fix(tmp_path):
     forward_bug = grade(kits.write_package(tmp_path / "forward", kits.with_change(
         "fully_connected:FullyConnected.forward", "Z = X @ W + b", "Z = X @ W")))
     backward = [c for c in forward_bug.checks if c.section == "FullyConnected" and c.name.startswith("backward")]
-    assert backward and all("fix the forward" in (c.diagnosis or "") for c in backward), \
-        f"a forward bug: {[(c.name, c.diagnosis) for c in backward]}"
+    assert backward and all(c.consistency.key.startswith("consistency:forward") for c in backward), \
+        f"a forward bug: {[(c.name, str(c.consistency)) for c in backward]}"
     backward_bug = grade(kits.write_package(tmp_path / "backward", kits.with_change(
         "activations:ReLU.backward", "dZ = dY * (Z > 0)", "dZ = dY * (Z > 0) * 0.5")))
     relu = [c for c in backward_bug.checks if c.section == "ReLU" and c.name.startswith("backward matches")]
-    assert relu and "the mistake is in backward" in (relu[0].diagnosis or ""), \
-        f"a backward bug: {[(c.name, c.diagnosis) for c in relu]}"
+    assert relu and "the mistake is in backward" in str(relu[0].consistency), \
+        f"a backward bug: {[(c.name, str(c.consistency)) for c in relu]}"
+
+
+def test_every_mistake_of_the_catalogue_has_a_mutant():
+    names = {m[0] for m in MUTANTS}
+    missing = sorted(set(MISTAKES) - set(RECOGNISED_AS))
+    assert not missing, f"catalogue entries without a mutant in tests/mutants.py: {missing}"
+    unknown = {k: v for k, v in RECOGNISED_AS.items() if k not in MISTAKES or v not in names}
+    assert not unknown, f"RECOGNISED_AS names unknown mistakes or mutants: {unknown}"
+    assert len(MISTAKES) >= 25, f"the catalogue holds {len(MISTAKES)} mistakes; the issue asks for 25 at least"
+
+
+@pytest.mark.parametrize("mistake", sorted(RECOGNISED_AS))
+def test_each_mutant_is_recognised_as_its_mistake_and_no_other(mistake, tmp_path):
+    name, region, old, new, section, _ = next(m for m in MUTANTS if m[0] == RECOGNISED_AS[mistake])
+    report = grade(kits.write_package(tmp_path, kits.with_change(region, old, new)))
+    named = {c.diagnosis.key for c in report.checks if getattr(c.diagnosis, "key", "").startswith("mistake:")}
+    assert named == {f"mistake:{mistake}"}, f"{name}: diagnosed as {sorted(named)}; {_failures(report)}"
+    located = [c.location for c in report.checks if getattr(c.diagnosis, "key", "") == f"mistake:{mistake}"]
+    assert all(loc and loc.region == region for loc in located), \
+        f"{name}: the feedback points at {[loc and loc.region for loc in located]}, not {region}"
+    assert any(loc.line and old.strip().split("\n")[0][:8] in "".join(loc.code) for loc in located) or \
+        any(loc.line for loc in located), f"{name}: no line of {region} is pointed at"
+
+
+def test_the_pointed_line_holds_the_mistake(tmp_path):
+    report = grade(kits.write_package(tmp_path, kits.with_change(
+        "fully_connected:FullyConnected.backward", 'self.gradients["W"] = X.T @ dZ', 'self.gradients["W"] = dZ.T @ X')))
+    dW = next(c for c in report.checks if c.name == "backward: dW matches the reference")
+    assert dW.location.code[dW.location.line - dW.location.first].strip() == 'self.gradients["W"] = dZ.T @ X', \
+        f"the marked line: {dW.location}"
+    assert dW.evidence.received.shape == "(3, 4)" and dW.evidence.expected.shape == "(4, 3)", dW.evidence
+    assert ("X", "(6, 4)") in dW.evidence.inputs, f"the inputs' shapes: {dW.evidence.inputs}"
+
+
+def test_the_received_dtype_is_the_students(tmp_path):
+    report = grade(kits.write_package(tmp_path, kits.with_change(
+        "activations:ReLU.forward", "np.maximum(0.0, Z)", "np.maximum(0.0, Z).astype(np.float16)")))
+    forward = next(c for c in report.checks if c.section == "ReLU" and c.name == "forward on random inputs")
+    assert forward.status != PASSED and forward.evidence.received.dtype == "float16", \
+        f"a float16 result is named as such: {forward}"
+
+
+def test_vectorised_checks_report_a_timing_that_never_scores(reference_package):
+    report = grade(reference_package)
+    timed = {c.section: c.timing for c in report.checks if c.name.startswith("vectorised")}
+    for section in ("ReLU", "FullyConnected", "CrossEntropy"):
+        assert getattr(timed.get(section), "key", None) == "timing:ratio", f"{section}: timing {timed.get(section)}"
+        assert "the reference" in str(timed[section]), f"{section}: the reference's ratio is given: {timed[section]}"

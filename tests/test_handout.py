@@ -23,6 +23,11 @@ REGION_IDS = {
     "fully_connected:FullyConnected.backward",
     "losses:CrossEntropyLoss.forward", "losses:CrossEntropyLoss.backward",
     "models:NeuralNetwork.forward", "models:NeuralNetwork.backward",
+    # the optional parts (issue 7)
+    "regularization:l2_penalty", "regularization:l2_gradient",
+    "losses:MSELoss.forward", "losses:MSELoss.backward", "losses:L1Loss.forward", "losses:L1Loss.backward",
+    "computational_graph:MulLayer.forward", "computational_graph:MulLayer.backward",
+    "computational_graph:AddLayer.forward", "computational_graph:AddLayer.backward",
 }
 MODULES = sorted(p.name for p in REFERENCE_DIR.glob("*.py"))
 FILES = sorted(p.relative_to(HANDOUT_DIR).as_posix() for p in HANDOUT_DIR.rglob("*")
@@ -305,7 +310,16 @@ def test_make_submission_runs_in_the_unpacked_kit(students_zip, tmp_path):
     result = subprocess.run([sys.executable, "make_submission.py", "--name", "张三", "--id", "2024001"], cwd=kit,
                             capture_output=True, text=True, encoding="utf-8")
     assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
-    warnings = result.stderr.splitlines()
-    assert len(warnings) == len(REGION_IDS) and all("not filled in yet" in w for w in warnings), \
-        f"the fresh kit should warn once per region: {warnings}"
+    lines = result.stderr.splitlines()
+    optional = json.loads((HANDOUT_DIR / MANIFEST).read_text(encoding="utf-8"))["optional"]
+    warnings = [w for w in lines if "not filled in yet" in w]
+    assert len(warnings) == len(REGION_IDS) - len(optional) and len(lines) == len(warnings) + 1, \
+        f"the fresh kit should warn once per graded region and note the optional ones once: {lines}"
     assert (kit / "submission.md").is_file(), "no submission.md in the unpacked kit"
+
+
+def test_the_manifest_names_the_regions_of_0_point_sections_optional():
+    from autograder.rubric import SECTIONS
+    manifest = json.loads((HANDOUT_DIR / MANIFEST).read_text(encoding="utf-8"))
+    expected = sorted(rid for s in SECTIONS if not s.points for rid in s.regions)
+    assert manifest["optional"] == expected, f"optional regions: {manifest['optional']} != {expected}"

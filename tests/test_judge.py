@@ -44,3 +44,14 @@ def test_the_judge_never_raises_on_what_a_child_sends(section, seed):
     assert len(checks) == len(section.checks), f"{section.name}: one result per check"
     assert all(c.points == (c.max_points if c.status == PASSED else 0.0) for c in checks), \
         f"points are all or nothing per check: {[(c.name, c.status, c.points) for c in checks]}"
+
+
+def test_a_huge_region_is_shown_as_a_window_around_the_line():
+    from autograder.judge import SHOWN_LINES, SectionContext
+    from autograder.rubric import section
+    text = "".join(f"        x{i} = {i}\n" for i in range(5000)) + "        dZ = dY * (Z >= 0)\n" + "x" * 10**6
+    ctx = SectionContext(section("ReLU"), {"activations:ReLU.backward": text}, "ok", None)
+    location = ctx.location(".backward", r">=")
+    assert location.line == 5001 and location.first <= 5001 < location.first + len(location.code), location.first
+    assert len(location.code) <= SHOWN_LINES and max(map(len, location.code)) <= 200, "the window is capped"
+    assert location.code[location.line - location.first].strip() == "dZ = dY * (Z >= 0)", "the line is shown"

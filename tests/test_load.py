@@ -215,7 +215,7 @@ def test_too_many_zip_entries(tmp_path, manifest):
 # --- bad input: a notice, and the rest is graded ------------------------------------------------------
 
 def the_notice(loaded, *words):
-    found = [n for n in loaded.notices if all(w in n for w in words)]
+    found = [str(n) for n in loaded.notices if all(w in str(n) for w in words)]
     assert len(found) == 1, f"one notice with {words} expected, got {loaded.notices}"
     assert "\n" not in found[0], f"a notice is one line: {found[0]!r}"
     return found[0]
@@ -282,7 +282,7 @@ def test_zip_bomb_member_is_not_read(tmp_path, upload, manifest, reference_texts
 def test_total_bytes_read_are_capped(tmp_path, upload, manifest, monkeypatch):
     monkeypatch.setattr(submitted_files, "MAX_TOTAL_BYTES", 20_000)
     loaded = load_submission(upload, manifest)
-    notices = [n for n in loaded.notices if "limit" in n]
+    notices = [str(n) for n in loaded.notices if "limit" in str(n)]
     assert notices, f"reading stops at the total cap with a notice: {loaded.notices}"
     assert len(loaded.regions) < sum(len(i["regions"]) for i in manifest["modules"].values()), "not everything read"
 
@@ -316,7 +316,7 @@ def test_missing_module(upload, manifest, reference_texts):
     (upload / "hw1_student" / "logs.py").unlink()       # no regions: nothing to say
     loaded = load_submission(upload, manifest)
     the_notice(loaded, "losses.py", "missing")
-    assert not any("logs.py" in n for n in loaded.notices), f"a module without regions is not needed: {loaded.notices}"
+    assert not any("logs.py" in str(n) for n in loaded.notices), f"a module without regions is not needed: {loaded.notices}"
     losses = set(manifest["modules"]["losses.py"]["regions"])
     assert set(loaded.regions) == set(reference_texts) - losses, "the other modules are graded"
 
@@ -430,4 +430,13 @@ def test_a_region_holding_a_marker_line_is_left_out_and_the_rest_is_graded(tmp_p
     loaded = load_submission(md, manifest)
     assert "activations:ReLU.forward" not in loaded.regions, "the broken region is not graded"
     assert len(loaded.regions) == len(reference_texts) - 1, f"the others are: {sorted(loaded.regions)}"
-    assert any("ReLU.forward" in n and "marker" in n for n in loaded.notices), f"notices: {loaded.notices}"
+    assert any("ReLU.forward" in str(n) and "marker" in str(n) for n in loaded.notices), f"notices: {loaded.notices}"
+
+
+def test_a_submission_md_from_before_the_optional_sections_gets_no_notice(tmp_path, manifest, reference_texts):
+    from autograder.rubric import SECTIONS
+    optional = {rid for s in SECTIONS if not s.points for rid in s.regions}
+    texts = {rid: t for rid, t in reference_texts.items() if rid not in optional}
+    (tmp_path / "submission.md").write_text(submission_md(texts), encoding="utf-8")
+    loaded = load_submission(tmp_path / "submission.md", manifest)
+    assert optional and not loaded.notices, f"0-point regions missing from an old submission.md: {loaded.notices}"

@@ -157,19 +157,29 @@ def test_terminal_total_for_full_marks():
 
 def test_feedback_has_each_failed_check_with_reason_and_diagnosis():
     text = render_feedback(make_report())
-    fixes = text[text.index("## What to fix / 需要改进的地方"):]
-    assert "### ReLU: backward matches the reference: Failed / 未通过" in fixes, f"the failed check:\n{fixes}"
+    fixes = text[text.index("## What to fix"):]
+    assert "### ReLU: backward matches the reference: Failed" in fixes, f"the failed check:\n{fixes}"
     assert REASON in fixes and DIAGNOSIS in fixes, f"its reason and diagnosis:\n{fixes}"
-    assert "CrossEntropy: forward: Not implemented / 未实现" in fixes, f"unimplemented checks are listed:\n{fixes}"
+    assert "CrossEntropy: forward: Not implemented" in fixes, f"unimplemented checks are listed:\n{fixes}"
     assert "forward on random inputs" not in fixes, "passed checks are not in the fixes"
 
 
-def test_feedback_is_bilingual_and_has_the_total_and_tables():
-    text = render_feedback(make_report())
-    for expected in ("**Total / 总分: 1.00 / 5**", "| ReLU | 1.00 / 2 |", "Passed / 通过", "Failed / 未通过",
-                     "Error / 出错", "| Check / 检查项 | Points / 得分 | Result / 结果 |", "张三 · 2024123456",
-                     "## Notices / 提示", "timed out after 10 s"):
+def test_feedback_in_english_has_the_total_and_tables():
+    text = render_feedback(make_report(), "en")
+    for expected in ("**Total: 1.00 / 5**", "| ReLU | 1.00 / 2 |", "Passed", "Failed", "Error",
+                     "| Check | Points | Result |", "张三 · 2024123456", "## Notices", "timed out after 10 s"):
         assert expected in text, f"{expected!r} should be in the feedback:\n{text}"
+    assert not re.search(r"[\u4e00-\u9fff]", text.replace("张三", "")), f"no Chinese in the English feedback:\n{text}"
+
+
+def test_feedback_in_chinese_has_the_total_and_tables():
+    text = render_feedback(make_report(), "zh")
+    for expected in ("**总分: 1.00 / 5**", "| ReLU | 1.00 / 2 |", "通过", "未通过", "出错",
+                     "| 检查项 | 得分 | 结果 |", "张三 · 2024123456", "## 提示", "超时（10 秒）",
+                     "随机输入上的 forward", "## 需要改进的地方"):
+        assert expected in text, f"{expected!r} should be in the Chinese feedback:\n{text}"
+    for english in ("Total", "Passed", "What to fix", "Notices", "forward on random inputs"):
+        assert english not in text, f"{english!r} left in English in the Chinese feedback:\n{text}"
 
 
 def test_feedback_escapes_student_text():
@@ -184,7 +194,7 @@ def test_feedback_escapes_student_text():
 
 def test_feedback_holds_only_what_the_report_holds():
     text = render_feedback(full_marks())
-    assert "What to fix" not in text and "All checks passed. / 全部检查通过。" in text, f"full marks:\n{text}"
+    assert "What to fix" not in text and "All checks passed." in text, f"full marks:\n{text}"
     assert "Notices" not in text and "Student" not in text, f"no empty notices or student line:\n{text}"
     assert "hw1_student" not in text, "the grader's path to the submission is not shown to the student"
 
@@ -196,3 +206,40 @@ def test_feedback_is_deterministic_and_written_atomically(tmp_path):
     assert (tmp_path / "feedback.md").read_text(encoding="utf-8") == render_feedback(make_report()) + "\n", \
         "the file is the rendered feedback"
     assert os.listdir(tmp_path) == ["feedback.md"], f"no temporary file left: {os.listdir(tmp_path)}"
+
+
+def _located_report(code):
+    from autograder.messages import msg
+    from autograder.report import ArraySummary, Evidence, Location
+    failed = CheckResult("FullyConnected", "backward: dW matches the reference", 0.0, 0.5, FAILED,
+                         msg("describe:shape", label=msg("label:dW"), got="(3, 4)", expected="(4, 3)"),
+                         msg("mistake:fc_dW_transposed"), msg("consistency:backward_wrong"),
+                         Evidence(msg("label:dW"), (("X", "(6, 4)"), ("dY", "(6, 3)")),
+                                  ArraySummary("(4, 3)", "float64", "[0.1, 0.2, …]"),
+                                  ArraySummary("(3, 4)", "float32", "[0.1, 0.3, …]"), ""),
+                         Location("fully_connected:FullyConnected.backward", code, 2))
+    return GradeReport("x", (SectionResult("FullyConnected", 0.5, (failed,)),))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_feedback_shows_the_evidence_and_the_region_with_the_likely_line(lang):
+    code = ('        dZ = self.activation.backward(dLdY)', '        self.gradients["W"] = dZ.T @ X')
+    text = render_feedback(_located_report(code), lang)
+    for expected in ("X (6, 4), dY (6, 3)", "(4, 3)", "float32", "\\[0.1, 0.3, …\\]",
+                     '>> 2  self.gradients["W"] = dZ.T @ X', "   1  dZ = self.activation.backward(dLdY)"):
+        assert expected in text, f"{expected!r} should be in the {lang} feedback:\n{text}"
+
+
+def test_student_code_cannot_close_the_fence_or_reach_the_terminal():
+    code = ("        x = 1  # ```` closes a short fence", "        y = '\x1b[2J'")
+    text = render_feedback(_located_report(code))
+    fence = re.search(r"^(`{3,})python$", text, re.M)
+    assert fence and len(fence.group(1)) > 4, f"the fence is longer than any backtick run of the code:\n{text}"
+    assert "\x1b" not in text and "\\x1b[2J" in text, "control characters are shown escaped"
+
+
+def test_the_sandbox_isolation_is_for_the_ta_only(tmp_path):
+    report = dataclasses.replace(make_report(), isolation="reduced: no namespaces (not permitted here), its own uid")
+    assert "reduced: no namespaces" in terminal_text(report, color_system=None), "the TA's terminal shows it"
+    assert "reduced" not in json.dumps(to_results_json(report), ensure_ascii=False), "results.json does not"
+    assert "reduced" not in render_feedback(report), "feedback.md does not"

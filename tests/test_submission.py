@@ -13,6 +13,7 @@ from make_submission import (MANIFEST, TITLE, RegionError, Submission, parse_sub
                              render_submission, split_lines, text_hash)
 
 from autograder.paths import REPO_ROOT
+from autograder.rubric import SECTIONS
 from tests import kits
 
 
@@ -264,18 +265,23 @@ def test_a_finished_package_gives_every_region_and_no_warning(finished, capsys):
     sub = parse_submission((finished / "submission.md").read_text(encoding="utf-8"))
     assert sub.regions == kits.reference_regions(), f"regions differ: {sorted(set(sub.regions) ^ set(kits.reference_regions()))}"
     assert (sub.name, sub.student_id, sub.problems) == ("张三", "2024001", []), f"header {sub}"
-    assert out == ["wrote submission.md: 13 regions, 0 not filled in yet"], f"stdout {out}"
+    n = len(kits.reference_regions())
+    assert out == [f"wrote submission.md: {n} regions, 0 not filled in yet"], f"stdout {out}"
 
 
-def test_the_stubs_warn_per_region_and_still_write(stubs, capsys):
+def test_the_stubs_warn_per_graded_region_and_note_the_optional_ones_once(stubs, capsys):
     code, out, err = run(capsys)
     assert code == 0, f"warnings must not stop it: exit {code}, stderr {err}"
     ids = sorted(kits.reference_regions())
-    for rid in ids:
+    optional = sorted(rid for s in SECTIONS if not s.points for rid in s.regions)
+    for rid in sorted(set(ids) - set(optional)):
         hits = [line for line in err if f"{rid} is not filled in yet" in line]
         assert len(hits) == 1 and hits[0].startswith("make_submission: warning: hw1_student/"), \
             f"{rid}: warnings {hits}"
-    assert len(err) == len(ids), f"one warning per region and nothing else: {err}"
+    notes = [line for line in err if line.startswith("make_submission: note:")]
+    assert len(notes) == 1 and all(rid in notes[0] for rid in optional) and "0 points" in notes[0], \
+        f"one note names the optional regions: {notes}"
+    assert len(err) == len(ids) - len(optional) + 1, f"one warning per graded region, one note: {err}"
     sub = parse_submission((stubs / "submission.md").read_text(encoding="utf-8"))
     assert sorted(sub.regions) == ids and sub.problems == [], f"submission.md regions {sorted(sub.regions)}"
 

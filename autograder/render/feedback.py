@@ -1,59 +1,110 @@
-"""``feedback.md``: what a student reads about their grade, in English and 简体中文.
+"""``feedback.md``: what a student reads about their grade, in English or 简体中文.
 
 It shows only what the report holds: points, verdicts, and for each check that did not pass, the reason
-(what was expected and what came back) and the likely mistake. Student-controlled text is escaped.
+(what was expected and what came back), the likely mistake, whether the backward agrees with the
+student's own forward, the inputs' shapes, summaries of the expected and received arrays, and the
+student's own region with the line that most likely holds the mistake. Student-controlled text is
+escaped, and the student's code is shown in a fence no line of it can close.
 """
+
+import re
+import textwrap
 
 from make_submission import write_atomically
 
+from ..messages import ending, msg, text
 from ..report import FAILED, PASSED
-from .text import markdown, out_of, points, verdict
+from .text import check_name, check_title, markdown, out_of, points, section_name, verdict
 
 
-def render_feedback(report):
-    """The markdown text of the student's feedback."""
-    lines = ["# hw1 feedback / 作业反馈", ""]
+def render_feedback(report, lang="en"):
+    """The markdown text of the student's feedback, in ``lang``."""
+    t = lambda key, **args: text(msg(key, **args), lang)          # noqa: E731
+    lines = [f"# {t('feedback:title')}", ""]
     who = " · ".join(markdown(x) for x in (report.student_name, report.student_id) if x)
     if who:
-        lines += [f"Student / 学生: {who}", ""]
-    lines += [f"**Total / 总分: {points(report.score)} / {out_of(report.max_score)}**", ""]
+        lines += [f"{t('feedback:student')}: {who}", ""]
+    lines += [f"**{t('feedback:total')}: {points(report.score)} / {out_of(report.max_score)}**", ""]
     if report.notices:
-        lines += ["## Notices / 提示", ""] + [f"- {markdown(n)}" for n in report.notices] + [""]
-    lines += ["## Sections / 各部分", "", "| Section / 部分 | Points / 得分 |", "| --- | ---: |"]
-    lines += [f"| {markdown(s.name)} | {points(s.points)} / {out_of(s.max_points)} |" for s in report.sections]
+        lines += [f"## {t('feedback:notices')}", ""] + [f"- {markdown(text(n, lang))}" for n in report.notices]
+        lines.append("")
+    lines += [f"## {t('feedback:sections')}", "", f"| {t('feedback:section')} | {t('feedback:points')} |",
+              "| --- | ---: |"]
+    lines += [f"| {markdown(section_name(s.name, lang))} | {points(s.points)} / {out_of(s.max_points)} |"
+              for s in report.sections]
     lines.append("")
     for section in report.sections:
-        lines += _section(section)
+        lines += _section(section, lang, t)
     failed = [c for c in report.checks if c.status != PASSED]
     if failed:
-        lines += ["## What to fix / 需要改进的地方", ""]
+        lines += [f"## {t('feedback:to_fix')}", ""]
         for check in failed:
-            lines += _failure(check)
+            lines += _failure(check, lang, t)
     else:
-        lines += ["All checks passed. / 全部检查通过。", ""]
+        lines += [t("feedback:all_passed"), ""]
     return "\n".join(lines)
 
 
-def _section(section):
-    lines = [f"### {markdown(section.name)}: {points(section.points)} / {out_of(section.max_points)}", ""]
+def _section(section, lang, t):
+    lines = [f"### {markdown(section_name(section.name, lang))}: {points(section.points)} / "
+             f"{out_of(section.max_points)}", ""]
     if section.ended_abnormally:
-        lines += [f"Your code's run for this section ended / 本部分代码运行中止: {markdown(section.child)}", ""]
-    lines += ["| Check / 检查项 | Points / 得分 | Result / 结果 |", "| --- | ---: | --- |"]
-    lines += [f"| {markdown(c.name)} | {points(c.points)} / {points(c.max_points)} | {verdict(c.status, True)} |"
-              for c in section.checks]
+        lines += [f"{t('feedback:ended')}: {markdown(text(ending(section.child), lang))}", ""]
+    lines += [f"| {t('feedback:check')} | {t('feedback:points')} | {t('feedback:result')} |", "| --- | ---: | --- |"]
+    for c in section.checks:
+        timing = f" ({markdown(text(c.timing, lang))})" if c.timing else ""
+        lines.append(f"| {markdown(check_name(c.name, lang))} | {points(c.points)} / {points(c.max_points)} | "
+                     f"{verdict(c.status, lang)}{timing} |")
     return lines + [""]
 
 
-def _failure(check):
-    lines = [f"### {markdown(check.title)}: {verdict(check.status, True)}", ""]
+def _failure(check, lang, t):
+    lines = [f"### {markdown(check_title(check, lang))}: {verdict(check.status, lang)}", ""]
     if check.reason:
-        label = "Expected and got / 期望与实际" if check.status == FAILED else "Why / 原因"
-        lines.append(f"- {label}: {markdown(check.reason)}")
+        label = t("feedback:expected_and_got") if check.status == FAILED else t("feedback:why")
+        lines.append(f"- {label}: {markdown(text(check.reason, lang))}")
     if check.diagnosis:
-        lines.append(f"- Likely mistake / 可能的错误: {markdown(check.diagnosis)}")
-    return lines + [""]
+        lines.append(f"- {t('feedback:diagnosis')}: {markdown(text(check.diagnosis, lang))}")
+    if check.consistency:
+        lines.append(f"- {t('feedback:consistency')}: {markdown(text(check.consistency, lang))}")
+    if check.evidence:
+        lines += _evidence(check.evidence, t)
+    lines.append("")
+    if check.location:
+        lines += _region(check.location, t)
+    return lines
 
 
-def write_feedback(report, path):
-    """Write ``render_feedback(report)`` to ``path`` through a temporary file and a rename."""
-    write_atomically(path, render_feedback(report) + "\n")
+def _evidence(evidence, t):
+    lines = []
+    if evidence.inputs:
+        shapes = ", ".join(f"{markdown(name)} {shape}" for name, shape in evidence.inputs)
+        lines.append(f"- {t('feedback:inputs')}: {shapes}")
+    for key, summary in (("feedback:expected", evidence.expected), ("feedback:received", evidence.received)):
+        said = t("feedback:summary", shape=summary.shape, dtype=summary.dtype, values=summary.values)
+        lines.append(f"- {t(key)}: {markdown(said)}")
+    if evidence.max_error:
+        lines.append(f"- {t('feedback:max_error')}: {markdown(evidence.max_error)}")
+    return lines
+
+
+def _region(location, t):
+    """The student's region, numbered, the likely line marked ``>>``."""
+    key = "feedback:your_region_line" if location.line else "feedback:your_region"
+    code = textwrap.dedent("\n".join(_code_line(c) for c in location.code)).split("\n")
+    width = len(str(location.first + len(code)))
+    numbered = [f"{'>>' if i == location.line else '  '} {i:>{width}}  {c}"
+                for i, c in enumerate(code, location.first)]
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", "\n".join(code))), default=0))
+    return [f"{markdown(t(key, region=location.region))}:", "", f"{fence}python", *numbered, fence, ""]
+
+
+def _code_line(line):
+    """A line of the student's code as it is, its indentation kept, control characters shown escaped."""
+    line = line.replace("\t", "    ").rstrip()
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+
+
+def write_feedback(report, path, lang="en"):
+    """Write ``render_feedback(report, lang)`` to ``path`` through a temporary file and a rename."""
+    write_atomically(path, render_feedback(report, lang) + "\n")

@@ -1,20 +1,13 @@
 """Text that came from a submission, made safe to show: one line, no control characters, no markup.
 
 Reasons and notices can quote a student's exception message or file name, so every renderer passes them
-through here before a terminal, a markdown viewer or Gradescope sees them.
+through here before a terminal, a markdown viewer or Gradescope sees them. Words from the grader are
+``messages.Msg`` values, put in the reader's language here.
 """
 
 import re
 
-from ..report import ERROR, FAILED, NOT_IMPLEMENTED, PASSED
-
-# A check's status as the student reads it: English, then 简体中文.
-VERDICTS = {
-    PASSED: ("Passed", "通过"),
-    FAILED: ("Failed", "未通过"),
-    NOT_IMPLEMENTED: ("Not implemented", "未实现"),
-    ERROR: ("Error", "出错"),
-}
+from ..messages import en, ending, msg, text
 
 # Characters that mean something in the middle of a line; the renderers never start a line with student text.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
@@ -28,17 +21,37 @@ def one_line(text, limit=None):
     return flat if limit is None or len(flat) <= limit else flat[:limit - 1] + "…"
 
 
-def verdict(status, bilingual=False):
-    """"Passed", or "Passed / 通过"; an unknown status is shown as it is."""
-    english, chinese = VERDICTS.get(status, (str(status), None))
-    return f"{english} / {chinese}" if bilingual and chinese else english
+def say(words, lang="en", limit=None):
+    """A Msg (or plain text) in ``lang``, on one line."""
+    return one_line(text(words, lang), limit)
 
 
-def explanation(check):
+def verdict(status, lang="en"):
+    """"Passed" / "通过"; a sandbox ending used as a status ("timed out after 10 s") in words too."""
+    key = f"status:{status}"
+    return text(msg(key) if key in en.MESSAGES else ending(status), lang)
+
+
+def section_name(name, lang="en"):
+    key = f"section:{name}"
+    return text(msg(key), lang) if key in en.MESSAGES else str(name)
+
+
+def check_name(name, lang="en"):
+    key = f"check:{name}"
+    return text(msg(key), lang) if key in en.MESSAGES else str(name)
+
+
+def check_title(check, lang="en"):
+    """``"<section>: <check>"`` in ``lang``, the name Gradescope shows."""
+    return f"{section_name(check.section, lang)}: {check_name(check.name, lang)}"
+
+
+def explanation(check, lang="en"):
     """A check's reason and diagnosis on one line ("" for a check with neither)."""
-    parts = [one_line(check.reason)] if check.reason else []
+    parts = [say(check.reason, lang)] if check.reason else []
     if check.diagnosis:
-        parts.append(f"likely mistake: {one_line(check.diagnosis)}")
+        parts.append(say(msg("render:likely_mistake", diagnosis=check.diagnosis), lang))
     return "; ".join(parts)
 
 

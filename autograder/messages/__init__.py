@@ -1,0 +1,85 @@
+"""The grader's words, in English and 简体中文, from one message catalogue.
+
+What the grader finds is data: a ``Msg`` names a catalogue entry and carries its arguments, and only
+a renderer turns it into text, in the language the TA or the student asked for. The two catalogues,
+``en.py`` and ``zh.py``, hold the same keys with the same placeholders (a test checks it); an argument
+may itself be a ``Msg`` (a probe's label inside a reason), rendered in the same language.
+"""
+
+import os
+import re
+from dataclasses import dataclass
+
+from . import en, zh
+
+LANGS = ("en", "zh")
+CATALOGUES = {"en": en.MESSAGES, "zh": zh.MESSAGES}
+
+
+@dataclass(frozen=True)
+class Msg:
+    """One catalogue entry with its arguments: ``Msg("fc_no_bias")``, ``msg("reason.shape", label=..)``.
+
+    ``args`` is a tuple of ``(name, value)`` pairs, so a Msg is hashable and compares by value; a value
+    is a str, an int, a float or a Msg.
+    """
+
+    key: str
+    args: tuple = ()
+
+    def __str__(self):
+        return text(self, "en")
+
+
+def msg(key, /, **args):
+    """``Msg(key, args)`` with the arguments sorted by name."""
+    if key not in en.MESSAGES:
+        raise KeyError(f"no message {key!r} in the catalogue (autograder/messages/en.py)")
+    return Msg(key, tuple(sorted(args.items())))
+
+
+def text(message, lang="en"):
+    """``message`` in ``lang``: a Msg rendered from the catalogue, anything else as ``str``.
+
+    A key missing from a catalogue falls back to English, then to the key itself: a renderer never fails
+    on a word.
+    """
+    if not isinstance(message, Msg):
+        return "" if message is None else str(message)
+    template = CATALOGUES.get(lang, en.MESSAGES).get(message.key) or en.MESSAGES.get(message.key, message.key)
+    return template.format(**{name: text(value, lang) if isinstance(value, Msg) else value
+                              for name, value in message.args})
+
+
+def default_lang(environ=None):
+    """"zh" when the locale (LC_ALL, LC_MESSAGES or LANG, in that order) is Chinese, else "en"."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+# The sandbox words a child's ending in English (``sandbox/outcome.py``); these patterns give it a key.
+_ENDINGS = (
+    (re.compile(r"ok"), "ending:ok", ()),
+    (re.compile(r"not run"), "ending:not_run", ()),
+    (re.compile(r"timed out after (?P<seconds>\S+) s"), "ending:timed_out", ()),
+    (re.compile(r"killed: (?P<limit>memory|CPU time|file size|process) limit"), "ending:limit", ("limit",)),
+    (re.compile(r"ended without a report: (?P<detail>.*)"), "ending:no_report", ()),
+    (re.compile(r"exited with code (?P<code>-?\d+)(?P<detail>.*)"), "ending:exited", ()),
+    (re.compile(r"killed by signal (?P<name>.+)"), "ending:signal", ()),
+    (re.compile(r"crashed: (?P<what>.+)"), "ending:crashed", ()),
+)
+
+
+def ending(words):
+    """A sandbox ending ("timed out after 10 s") as a Msg; words no pattern knows are kept as they are."""
+    for pattern, key, translated in _ENDINGS:
+        match = pattern.fullmatch(str(words))
+        if match:
+            args = {name: msg(f"{name}:{value}") if name in translated else value
+                    for name, value in match.groupdict().items()}
+            return msg(key, **args)
+    return str(words)

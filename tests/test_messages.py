@@ -1,0 +1,85 @@
+"""The message catalogue: both languages complete, every word the grader can say has an entry."""
+
+import re
+import string
+
+import pytest
+
+from autograder import rubric
+from autograder.diagnose import MISTAKES
+from autograder.messages import CATALOGUES, Msg, default_lang, ending, msg, text
+
+PUNCTUATION_ONLY = {"reason:with_hint"}     # "{reason}；{hint}": only the punctuation changes
+
+
+def placeholders(template):
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_catalogue_has_the_same_keys_as_english():
+    english = set(CATALOGUES["en"])
+    for lang, catalogue in CATALOGUES.items():
+        assert set(catalogue) == english, \
+            f"{lang}: missing {sorted(english - set(catalogue))}, extra {sorted(set(catalogue) - english)}"
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+def test_every_entry_has_the_english_placeholders(lang):
+    wrong = {key: (placeholders(CATALOGUES["en"][key]), placeholders(template))
+             for key, template in CATALOGUES[lang].items()
+             if placeholders(template) != placeholders(CATALOGUES["en"][key])}
+    assert not wrong, f"{lang}: placeholders differ from English (en, {lang}): {wrong}"
+
+
+def test_chinese_sentences_are_translated():
+    # Labels and names may be code in both languages ('gradients["W"]'); sentences must not be.
+    for prefix in ("mistake:", "consistency:", "reason:", "hint:", "vectorised:", "feedback:", "ending:", "notice:",
+                   "summary:", "gradescope:", "timing:", "describe:", "loop:", "status:"):
+        same = [k for k in CATALOGUES["en"] if k.startswith(prefix) and CATALOGUES["zh"][k] == CATALOGUES["en"][k]]
+        assert not same, f"left in English in zh.py: {same}"
+        untranslated = [k for k in CATALOGUES["zh"] if k.startswith(prefix)
+                        and not re.search(r"[\u4e00-\u9fff]", CATALOGUES["zh"][k]) and k not in PUNCTUATION_ONLY]
+        assert not untranslated, f"no Chinese in zh.py's {untranslated}"
+
+
+def test_every_section_check_and_mistake_of_the_grader_has_words():
+    keys = set(CATALOGUES["en"])
+    for section in rubric.SECTIONS:
+        assert f"section:{section.name}" in keys, f"section {section.name!r} has no catalogue entry"
+        for check in section.checks:
+            assert f"check:{check.name}" in keys, f"{section.name}: check {check.name!r} has no catalogue entry"
+            for name in check.mistakes:
+                assert name in MISTAKES, f"{section.name}: {check.name!r} names an unknown mistake {name!r}"
+    missing = [name for name in MISTAKES if f"mistake:{name}" not in keys]
+    assert not missing, f"mistakes without words: {missing}"
+
+
+def test_an_unknown_key_is_refused_where_it_is_made():
+    with pytest.raises(KeyError, match="no message 'no:such'"):
+        msg("no:such")
+
+
+def test_messages_nest_and_render_in_the_asked_language():
+    reason = msg("reason:did_not_come_back", label=msg("label:dW"))
+    assert text(reason, "en") == 'gradients["W"] did not come back', text(reason, "en")
+    assert text(reason, "zh") == '没有返回 gradients["W"]', text(reason, "zh")
+    assert str(reason) == text(reason, "en"), "str() is the English"
+    assert reason == Msg("reason:did_not_come_back", (("label", Msg("label:dW")),)), "a Msg compares by value"
+
+
+@pytest.mark.parametrize("words,zh", [
+    ("timed out after 10 s", "超时（10 秒）"), ("killed: memory limit", "被终止：超出内存限制"),
+    ("exited with code 3", "以退出码 3 退出"), ("killed by signal SIGKILL", "被信号 SIGKILL 终止"),
+    ("something new", "something new"),
+])
+def test_sandbox_endings_are_translated(words, zh):
+    assert text(ending(words), "en") == words, f"the English ending is kept: {text(ending(words), 'en')!r}"
+    assert text(ending(words), "zh") == zh, f"{words!r} in Chinese: {text(ending(words), 'zh')!r}"
+
+
+@pytest.mark.parametrize("environ,lang", [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LANG": "en_US.UTF-8"}, "en"), ({}, "en"),
+    ({"LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}, "en"), ({"LC_MESSAGES": "zh_TW", "LANG": "C"}, "zh"),
+])
+def test_the_default_language_follows_the_locale(environ, lang):
+    assert default_lang(environ) == lang, f"{environ} should give {lang}"
