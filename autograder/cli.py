@@ -2,14 +2,16 @@
 
 import argparse
 import importlib
+import os
 import sys
 
 from make_submission import RegionError
 
 from . import handout
 from .load import SubmissionError
+from .messages import LANGS, default_lang
 from .paths import HANDOUT_DIR
-from .sandbox import Limits, SandboxError
+from .sandbox import Limits, SandboxError, warm_up
 from .render import render_terminal, write_feedback, write_results_json
 
 
@@ -34,6 +36,7 @@ def _handout(args):
 
 
 def _grade(args):
+    warm_up()
     # Looked up at call time: the grading core is its own module, and tests put a fake one in its place.
     report = importlib.import_module("autograder.grade").grade(args.path, timeout=args.timeout)
     # Files first: a table piped into `head` must not cost the TA the results.json.
@@ -41,11 +44,11 @@ def _grade(args):
     for path, write in ((args.json, write_results_json), (args.feedback, write_feedback)):
         if path:
             try:
-                write(report, path)
+                write(report, path, lang=args.lang)
                 written.append(path)
             except OSError as e:
                 failure = failure or OutputError(f"cannot write {path} ({e.strerror or e})")
-    render_terminal(report)
+    render_terminal(report, lang=args.lang)
     for path in written:
         print(f"wrote {path}")
     if failure:
@@ -56,6 +59,46 @@ def _grade(args):
 def _demo(args):
     importlib.import_module("autograder.demo").run_demo()
     return 0
+
+
+def _gradescope(args):
+    try:
+        members = importlib.import_module("autograder.gradescope").build_autograder_zip(args.out, lang=args.lang)
+    except OSError as e:
+        raise OutputError(f"cannot write {args.out} ({e.strerror or e})") from None
+    print(f"wrote {args.out} ({len(members)} files, {os.path.getsize(args.out) / 1024:.0f} KiB)")
+    return 0
+
+
+def _gradescope_run(args):
+    warm_up()
+    return importlib.import_module("autograder.gradescope").run_gradescope(args.root, timeout=args.timeout,
+                                                                           lang=args.lang)
+
+
+def _grade_all(args):
+    warm_up()
+    batch = importlib.import_module("autograder.batch")
+    try:
+        result = batch.grade_all(args.dir, args.out, jobs=args.jobs, force=args.force, timeout=args.timeout,
+                                 lang=args.lang)
+    except OSError as e:
+        raise OutputError(f"cannot write {e.filename or args.out} ({e.strerror or e})") from None
+    except KeyboardInterrupt:
+        print(f"autograder grade-all: interrupted; what was graded is saved in {args.out}: run the same "
+              f"command again to go on", file=sys.stderr)
+        return 130
+    print(result.summary_line())
+    for path in result.written:
+        print(f"wrote {path}")
+    print(f"results.json and feedback.md for each student: {args.out}/<student id>/")
+    return 0
+
+
+def _jobs(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of jobs")
+    return int(text)
 
 
 def _seconds(text):
@@ -83,9 +126,38 @@ def build_parser():
     p.add_argument("--feedback", metavar="FILE", help="also write the student's feedback (markdown) to FILE")
     p.add_argument("--timeout", type=_seconds, default=Limits.timeout,
                    help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    p.add_argument("--lang", choices=LANGS, default=default_lang(),
+                   help="language of the table, results.json and feedback (default: from the locale, "
+                        "%(default)s)")
     p.set_defaults(run=_grade)
     p = verbs.add_parser("demo", help="grade the example submissions in examples/ (what `make demo` runs)")
     p.set_defaults(run=_demo)
+    p = verbs.add_parser("gradescope", help="build the Gradescope autograder zip (setup.sh, run_autograder, "
+                                            "the grader with the reference)")
+    p.add_argument("--out", default="autograder.zip", help="the zip to write (default: %(default)s)")
+    p.add_argument("--lang", choices=LANGS, default="en",
+                   help="language of the results students see on Gradescope (default: %(default)s)")
+    p.set_defaults(run=_gradescope)
+    p = verbs.add_parser("gradescope-run", help="what the zip's run_autograder runs: grade ROOT/submission "
+                                                "into ROOT/results/results.json, whatever happens")
+    p.add_argument("root", metavar="ROOT", help="Gradescope's /autograder, or a test's stand-in")
+    p.add_argument("--timeout", type=_seconds, default=Limits.timeout,
+                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of results.json (default: the one the zip was built for)")
+    p.set_defaults(run=_gradescope_run)
+    p = verbs.add_parser("grade-all", help="grade a class: every submission in DIR, into OUT (gradebook.csv, "
+                                           "summary.md, results and feedback per student); resumable")
+    p.add_argument("dir", metavar="DIR", help="the folder holding the class's submissions")
+    p.add_argument("--out", required=True, metavar="OUT", help="the folder to write the results into")
+    p.add_argument("-j", "--jobs", type=_jobs, default=None,
+                   help="submissions graded at once (default: the number of CPUs)")
+    p.add_argument("--force", action="store_true", help="grade again the students already graded in OUT")
+    p.add_argument("--timeout", type=_seconds, default=Limits.timeout,
+                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    p.add_argument("--lang", choices=LANGS, default=default_lang(),
+                   help="language of the feedback, results.json and summary (default: from the locale, %(default)s)")
+    p.set_defaults(run=_grade_all)
     return parser
 
 

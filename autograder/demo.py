@@ -1,14 +1,10 @@
-"""``make demo``: grade the bundled example submissions and write what a TA would hand back."""
-
-from pathlib import Path
+"""``make demo``: grade the bundled example class as a TA would, and write what the TA hands back."""
 
 from rich.console import Console
-from rich.table import Table
 
-from .grade import grade
+from .batch import grade_all
+from .messages import default_lang
 from .paths import REPO_ROOT
-from .render.feedback import write_feedback
-from .render.gradescope import write_results_json
 from .render.terminal import render_terminal
 
 EXAMPLES_DIR = REPO_ROOT / "examples"
@@ -17,28 +13,22 @@ DEMO_TIMEOUT = 3.0
 OUTPUT_DIR = REPO_ROOT / "demo_output"
 
 
-def run_demo(examples_dir=EXAMPLES_DIR, out_dir=OUTPUT_DIR, console=None):
-    """Grade every example folder; print each report and a summary; write results.json and feedback.md.
+def run_demo(examples_dir=EXAMPLES_DIR, out_dir=OUTPUT_DIR, console=None, lang=None):
+    """Grade the example class with ``grade_all`` (every time: ``force``), print each student's report,
+    and leave the gradebook, the summary and each student's results.json and feedback.md in ``out_dir``.
 
-    Returns the reports, in folder order.
+    Returns the reports, in gradebook order.
     """
     console = console or Console()
-    reports = []
-    for folder in sorted(p for p in Path(examples_dir).iterdir() if p.is_dir()):
-        console.rule(folder.name)
-        report = grade(folder, timeout=DEMO_TIMEOUT)
-        render_terminal(report, console)
-        target = Path(out_dir) / folder.name
-        target.mkdir(parents=True, exist_ok=True)
-        write_results_json(report, target / "results.json")
-        write_feedback(report, target / "feedback.md")
-        reports.append(report)
-    summary = Table(title="the example class")
-    for column in ("name", "id", "score", "seconds"):
-        summary.add_column(column)
+    lang = lang or default_lang()
+    result = grade_all(examples_dir, out_dir, timeout=DEMO_TIMEOUT, force=True, lang=lang, console=console)
+    reports = [row.report for row in result.rows if row.report is not None]
     for report in reports:
-        summary.add_row(report.student_name or "?", report.student_id or "?",
-                        f"{report.score:g} / {report.max_score:g}", f"{report.execution_time:.2f}")
-    console.print(summary)
-    console.print(f"results.json and feedback.md for each student: {out_dir}")
+        console.rule(f"{report.student_name} {report.student_id}")
+        render_terminal(report, console, lang)
+    console.rule()
+    console.print(result.summary_line())
+    for path in result.written:
+        console.print(f"wrote {path}")
+    console.print(f"results.json and feedback.md for each student: {out_dir}/<student id>/")
     return reports

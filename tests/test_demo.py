@@ -18,13 +18,17 @@ EXPECTED = {
 
 def test_demo_grades_every_example_to_its_known_score(tmp_path):
     console = Console(file=io.StringIO(), width=120)
-    reports = run_demo(out_dir=tmp_path, console=console)
+    reports = run_demo(out_dir=tmp_path, console=console, lang="en")
     scores = {r.student_name: r.score for r in reports}
     assert scores == EXPECTED, f"example scores drifted: {scores}"
-    for folder in tmp_path.iterdir():
+    for report in reports:
+        folder = tmp_path / report.student_id
         results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-        assert results["score"] == EXPECTED[folder.name.split("_20")[0]], f"{folder.name}: results.json score"
+        assert results["score"] == EXPECTED[report.student_name], f"{folder.name}: results.json score"
         assert (folder / "feedback.md").read_text(encoding="utf-8").strip(), f"{folder.name}: empty feedback"
+    gradebook = (tmp_path / "gradebook.csv").read_text(encoding="utf-8-sig")
+    assert all(name in gradebook for name in EXPECTED), f"one gradebook row per example:\n{gradebook}"
+    assert (tmp_path / "summary.md").is_file(), "the class summary is written"
     printed = console.file.getvalue()
     assert "timed out after 3 s" in printed, "the demo shows a section that timed out"
     assert "7.625 / 10" in printed, "totals are printed with every decimal"

@@ -1,0 +1,127 @@
+"""What the batch keeps in OUT, written atomically and read back.
+
+``OUT/<key>/`` holds one student's ``results.json`` and ``feedback.md``, then ``report.json``, written
+last: a student is done exactly when its report.json exists and its fingerprints match. The fingerprints
+say what was graded (the entry's files) and by what (the grader's code, the rubric, the reference, the
+options), so a changed submission or rubric is graded again. ``OUT/entries.json`` lists every entry with
+its status and folder key: the record of which folder is whose.
+"""
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from make_submission import write_atomically
+
+from .. import REPO_ROOT, report_io
+from ..render import write_feedback, write_results_json
+from ..submitted_files import MAX_TOTAL_BYTES
+
+REPORT, RESULTS, FEEDBACK, INDEX = "report.json", "results.json", "feedback.md", "entries.json"
+# What decides a grade: the grading code, the rubric, the reference and the one region parser.
+GRADER_SOURCES = ("make_submission.py", "autograder/*.py", "autograder/sandbox/*.py", "autograder/reference/*.py",
+                  "autograder/reference/data/*")
+_CHUNK = 2**20
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A student's report.json: the report and the fingerprints it was graded under."""
+
+    report: object
+    entry_fingerprint: str
+    grader_fingerprint: str
+
+
+def save(folder, report, entry_fingerprint, grader_fingerprint, lang="en"):
+    """Write the student's results.json, feedback.md and, last, report.json into ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(exist_ok=True)
+    write_results_json(report, folder / RESULTS, lang)
+    write_feedback(report, folder / FEEDBACK, lang)
+    data = report_io.to_data(report)
+    data["fingerprint"] = {"entry": entry_fingerprint, "grader": grader_fingerprint}
+    write_atomically(folder / REPORT, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def load(folder):
+    """The Stored report in ``folder``, or None when there is none or it cannot be read (then: grade again)."""
+    try:
+        data = json.loads((Path(folder) / REPORT).read_text(encoding="utf-8"))
+        prints = data["fingerprint"]
+        return Stored(report_io.from_data(data), str(prints["entry"]), str(prints["grader"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def is_done(folder, entry_fingerprint, grader_fingerprint):
+    stored = load(folder)
+    return stored is not None and (stored.entry_fingerprint, stored.grader_fingerprint) == \
+        (entry_fingerprint, grader_fingerprint)
+
+
+def entry_fingerprint(path):
+    """SHA-256 of an entry: a file's bytes, or a folder's relative paths, sizes and bytes.
+
+    Links are hashed by their target's name, never followed. Past ``MAX_TOTAL_BYTES`` of content (more than
+    the grader ever reads), files count by path, size and mtime only, so a huge folder is not read whole.
+    Raises OSError when the entry cannot be read.
+    """
+    path, digest, budget = Path(path), hashlib.sha256(), MAX_TOTAL_BYTES
+    if not path.is_dir():
+        _hash_file(digest, path)
+        return digest.hexdigest()
+
+    def refuse(error):
+        raise error
+
+    for root, dirs, files in os.walk(path, onerror=refuse):
+        dirs.sort()
+        for name in sorted(files) + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            full = Path(root, name)
+            info = os.lstat(full)
+            digest.update(f"\0{full.relative_to(path).as_posix()}\0{info.st_size}\0".encode("utf-8", "surrogateescape"))
+            if stat.S_ISLNK(info.st_mode):
+                digest.update(os.fsencode(os.readlink(full)))
+            elif stat.S_ISREG(info.st_mode) and info.st_size <= budget:
+                budget -= info.st_size
+                _hash_file(digest, full)
+            else:
+                digest.update(str(info.st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
+def _hash_file(digest, path):
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
+            digest.update(chunk)
+
+
+@lru_cache(maxsize=None)
+def _grader_sources():
+    digest = hashlib.sha256()
+    for pattern in GRADER_SOURCES:
+        for path in sorted(REPO_ROOT.glob(pattern)):
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(REPO_ROOT).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def grader_fingerprint(timeout, lang):
+    """SHA-256 of what decides a grade and its files: the grader's sources, the timeout, the language."""
+    return hashlib.sha256(f"{_grader_sources()}\0{timeout!r}\0{lang}".encode()).hexdigest()
+
+
+# --- the index of entries ------------------------------------------------------------------------------
+
+def save_index(out, entries):
+    """Write ``OUT/entries.json``: every entry with its identity, key, status and reason."""
+    records = [{"entry": e.label, "name": e.name, "id": e.student_id, "key": e.key, "status": e.status,
+                "reason": e.reason, "duplicates": list(e.duplicates)} for e in entries]
+    write_atomically(Path(out) / INDEX, json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+

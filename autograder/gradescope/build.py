@@ -1,0 +1,73 @@
+"""``build_autograder_zip(path)``: the zip a TA uploads to Gradescope as the assignment's autograder.
+
+Its members, at the top (Gradescope looks for ``setup.sh`` and ``run_autograder`` there)::
+
+    setup.sh            run once by Gradescope: Python >= 3.11 and the pinned requirements, in a venv
+    run_autograder      run per submission: grades it into results/results.json
+    requirements.txt    the grader's third-party modules, pinned to the versions installed here
+    settings.json       what the TA chose when building: the language of the students' results
+    make_submission.py  the one region parser, which the grader imports
+    autograder/...      the grader with the reference solution (never the students' handout, nor tests/)
+
+The same working tree gives the same bytes: members are sorted and carry a fixed time and mode.
+"""
+
+import importlib.metadata
+import io
+import json
+import stat
+import zipfile
+from pathlib import Path
+
+from make_submission import write_atomically
+
+from ..handout import _shipped
+from ..paths import REPO_ROOT
+
+SCRIPTS = ("run_autograder", "setup.sh")            # files of this package, executable in the zip
+REQUIREMENTS = "requirements.txt"
+SETTINGS = "settings.json"
+# What the grader and its sandboxed child import from outside the standard library (a test reads the
+# shipped code's imports and holds this list to them). matplotlib is only for the students' training.
+RUNTIME_DEPENDENCIES = ("numpy", "rich")
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_HERE = Path(__file__).parent
+
+
+def requirements():
+    """``requirements.txt``: each runtime dependency pinned to the version this Python has, so that
+    Gradescope runs what the project's tests ran."""
+    return "".join(f"{name}=={importlib.metadata.version(name)}\n" for name in RUNTIME_DEPENDENCIES)
+
+
+def autograder_files(lang="en"):
+    """``{name in the zip: (bytes, permission bits)}``: the scripts, the requirements, the settings, the
+    grader."""
+    files = {name: ((_HERE / name).read_bytes(), 0o755) for name in SCRIPTS}
+    files[REQUIREMENTS] = (requirements().encode("utf-8"), 0o644)
+    files[SETTINGS] = (json.dumps({"lang": lang}).encode("utf-8") + b"\n", 0o644)
+    files["make_submission.py"] = ((REPO_ROOT / "make_submission.py").read_bytes(), 0o644)
+    for path in sorted((REPO_ROOT / "autograder").rglob("*")):
+        rel = path.relative_to(REPO_ROOT).as_posix()
+        if _shipped(path, rel):                    # the handout's rule: no caches, no hidden files
+            files[rel] = (path.read_bytes(), 0o644)
+    return files
+
+
+def build_autograder_zip(out_path, lang="en"):
+    """Write the autograder zip to ``out_path`` (atomically); returns its member names, in zip order.
+    ``lang`` ("en" or "zh") is the language of the results students see on Gradescope.
+
+    Raises OSError when ``out_path`` cannot be written.
+    """
+    files = autograder_files(lang)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            data, mode = files[name]
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            # unzip restores these bits: run_autograder must be executable once Gradescope unpacks it.
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, (stat.S_IFREG | mode) << 16
+            archive.writestr(info, data)
+    write_atomically(out_path, buf.getvalue())
+    return sorted(files)
