@@ -53,9 +53,8 @@ _EXPECTED_ALL = threading.Lock()
 
 def expect_all():
     """Compute every probe's expected arrays once per process, under a lock, so that threads grading at
-    once do not compute them twice; the reference's timings start in the background, beside the
-    sections (the vectorised checks wait for them)."""
-    threading.Thread(target=reference_timings, name="reference-timings", daemon=True).start()
+    once do not compute them twice. The reference's timings are started by the first section that
+    runs (``grade_section``), beside the sections; the vectorised checks wait for them."""
     with _EXPECTED_ALL:
         for probe in probes.PROBES:
             if not probes.is_timing(probe):
@@ -140,6 +139,8 @@ def grade_section(section, regions, limits):
     texts = {rid: regions[rid] for rid in section.regions if rid in regions}
     if all(is_unfilled(texts.get(rid, "")) for rid in section.regions):
         return _not_implemented(section, texts), ""
+    if not _time_reference.cache_info().currsize:
+        threading.Thread(target=reference_timings, name="reference-timings", daemon=True).start()
     inputs = {p: probes.inputs_for(p) for p in probes.probes_of(section.name)}
     with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-") as scratch:
         scratch = Path(scratch)

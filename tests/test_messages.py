@@ -83,3 +83,10 @@ def test_sandbox_endings_are_translated(words, zh):
 ])
 def test_the_default_language_follows_the_locale(environ, lang):
     assert default_lang(environ) == lang, f"{environ} should give {lang}"
+
+
+def test_a_missing_argument_shows_its_placeholder_instead_of_failing():
+    assert text(Msg("describe:shape", (("label", "dW"),)), "en") == "dW has shape {got}; expected {expected}", \
+        "a renderer never fails on a word"
+    assert text(msg("reason:raised", error="KeyError: '{x}'"), "zh") == "抛出异常 KeyError: '{x}'", \
+        "braces in a student's text are not formatted again"

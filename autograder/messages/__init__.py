@@ -47,8 +47,18 @@ def text(message, lang="en"):
     if not isinstance(message, Msg):
         return "" if message is None else str(message)
     template = CATALOGUES.get(lang, en.MESSAGES).get(message.key) or en.MESSAGES.get(message.key, message.key)
-    return template.format(**{name: text(value, lang) if isinstance(value, Msg) else value
-                              for name, value in message.args})
+    args = _Args({name: text(value, lang) if isinstance(value, Msg) else value for name, value in message.args})
+    try:
+        return template.format_map(args)
+    except (ValueError, IndexError, AttributeError):   # a malformed template: show it, never fail
+        return template
+
+
+class _Args(dict):
+    """A placeholder with no argument is shown as it is ("{name}"), not raised as a KeyError."""
+
+    def __missing__(self, name):
+        return "{" + name + "}"
 
 
 def default_lang(environ=None):
