@@ -8,12 +8,14 @@ Every figure is a median with its spread ``[min-max]`` and a ratio to that basel
   graded by ``autograder.batch.grade_all`` with 2 workers: the time of each submission (its report's
   ``execution_time``), the class's wall time, submissions per minute, and wall time per submission,
   against the baseline measured again right after the class (a shared machine's load drifts);
+* a class whose submissions leave the optional (0-point) regions unfilled, as most students do: their
+  sections are not run;
 * the first few submissions of that class again with a fresh interpreter per section (the sandbox's
   path without its fork server), for the gain of the fork server;
 * the floor: the probes of every section run on the reference in the grader's own process, without any
   sandbox or child, which no design of the sandbox can go below.
 
-``python -m benchmarks.bench_class [--n 200] [--jobs 2] [--repeats 9] [--fresh 10]``
+``python -m benchmarks.bench_class [--n 200] [--jobs 2] [--repeats 9] [--typical 40] [--fresh 10]``
 """
 
 import argparse
@@ -30,6 +32,7 @@ from rich.console import Console
 from autograder import REPO_ROOT, probes
 from autograder import grade as grading
 from autograder.batch import grade_all
+from autograder.rubric import SECTIONS
 from autograder.sandbox import isolation_mode, run_child
 from make_submission import upload_name
 from tests import kits
@@ -61,14 +64,18 @@ def side_by_side(commands, repeats):
     return times
 
 
-def write_class(folder, n):
-    """N upload folders; every MUTANT_EVERY-th holds a mutant (cycling through the catalogue)."""
+def write_class(folder, n, optional=True):
+    """N upload folders; every MUTANT_EVERY-th holds a mutant (cycling through the catalogue). Without
+    ``optional``, the regions of the 0-point sections are left unfilled, as most students leave them,
+    and those sections' children are not run."""
+    unfilled = set() if optional else {rid for s in SECTIONS if not s.points for rid in s.regions}
     for i in range(n):
         if i % MUTANT_EVERY == MUTANT_EVERY - 1:
             _, region, old, new, _, _ = MUTANTS[(i // MUTANT_EVERY) % len(MUTANTS)]
             texts = kits.with_change(region, old, new)
         else:
             texts = kits.reference_regions()
+        texts = {rid: text for rid, text in texts.items() if rid not in unfilled}
         top = folder / upload_name(f"student{i:03d}", f"{2024000000 + i}")
         top.mkdir(parents=True)
         kits.write_package(top, texts)
@@ -137,6 +144,12 @@ def main(argv=None):
         class_line(f"grade_all -j {args.jobs}, {args.n} submissions", args.n, wall, each, baseline)
         print(f"{'':<34} scores: {full} full marks, {len(scores) - full} below; {args.n // MUTANT_EVERY} "
               f"mutants (a few cost feedback only, not points)")
+        if args.typical:
+            typical = tmp / "typical"
+            write_class(typical, args.typical, optional=False)
+            typical_wall, typical_each, _ = grade_class(typical, tmp / "out-typical", args.jobs)
+            class_line(f"  0-point regions unfilled, {args.typical}", args.typical, typical_wall, typical_each,
+                       baseline)
         if args.fresh:
             subset = tmp / "fresh"
             write_class(subset, min(args.fresh, args.n))
@@ -160,6 +173,8 @@ def build_parser():
     p.add_argument("--n", type=int, default=200, help="submissions in the class (default 200)")
     p.add_argument("--jobs", type=int, default=2, help="grade_all workers (default 2)")
     p.add_argument("--repeats", type=int, default=9, help="runs of each whole command (default 9)")
+    p.add_argument("--typical", type=int, default=40,
+                   help="submissions graded again with the 0-point regions unfilled, as most are (0: none)")
     p.add_argument("--fresh", type=int, default=10,
                    help="submissions graded again with fresh interpreters, for comparison (0: none)")
     return p
