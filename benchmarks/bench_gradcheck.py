@@ -12,8 +12,6 @@ correct ``dW`` and of one with a 1% error in its entry of median size, against t
 import statistics
 import time
 
-import numpy as np
-
 from autograder.reference.grad_check import TOLERANCE, check_gradient
 from tests.test_grad_check_scaling import layer_and_gradients, typical_entry
 

@@ -248,7 +248,7 @@ def test_a_batch_killed_with_sigkill_resumes_without_regrading_or_losing_a_row(t
     # The child hashed the grader's sources just now; so must this process (they are being edited nearby).
     store._grader_sources.cache_clear()
     spy = GradeSpy(monkeypatch)
-    result = grade_all(folder, out, jobs=1, timeout=TIMEOUT)
+    grade_all(folder, out, jobs=1, timeout=TIMEOUT)
     graded_again = {Path(name).name.split("_")[1] for name, _ in spy.calls}
     assert not graded_again & set(done), f"students done before the kill are not graded again: {spy.calls}"
     assert {key: snapshot(out / key) for key in done} == before, "their files are untouched"

@@ -234,8 +234,8 @@ def test_fresh_stubs_score_zero_with_every_test_present(unpacked, tmp_path):
                          ids=["empty", "no package"])
 def test_nothing_gradable_still_gives_a_results_file_with_the_reason(unpacked, tmp_path, content, reason):
     root = make_root(tmp_path, unpacked)
-    for name, text in content.items():
-        (root / "submission" / name).write_text(text, encoding="utf-8")
+    for name, written in content.items():
+        (root / "submission" / name).write_text(written, encoding="utf-8")
     done, results = run_autograder(root)
     assert done.returncode == 0, f"the student's problem is not the grader's failure: exit {done.returncode}"
     assert results["score"] == 0, f"nothing graded, nothing earned: {results['score']}"

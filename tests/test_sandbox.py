@@ -810,7 +810,7 @@ def test_reduced_mode_as_root_runs_the_child_as_its_own_uid(open_scratch, tmp_pa
         assert last.startswith(f"WHO {uid} {uid} {uid} {uid}; {uid} {uid} {uid} {uid}; ; "
                                f"0000000000000000; 0000000000000000; 1;"), \
             f"fork server {kind}: uid, gid, groups, capabilities or no_new_privs: {last}"
-        assert isolation.startswith(f"reduced: no namespaces") and f"uid {uid} (its own)" in isolation, \
+        assert isolation.startswith("reduced: no namespaces") and f"uid {uid} (its own)" in isolation, \
             f"fork server {kind}: describe() must say the reduced mode and the uid: {isolation}"
         assert lines[(kind, "server")].startswith("exited with code 1 (PermissionError)"), \
             f"fork server {kind}: the child could signal the fork server or a launcher: {lines[(kind, 'server')]}"
