@@ -128,9 +128,11 @@ def grade_section(section, regions, limits):
     texts = {rid: regions[rid] for rid in section.regions if rid in regions}
     if all(is_unfilled(texts.get(rid, "")) for rid in section.regions):
         return _not_implemented(section, texts), ""
-    if not _time_reference.cache_info().currsize:
-        threading.Thread(target=reference_timings, name="reference-timings", daemon=True).start()
     inputs = {p: probes.inputs_for(p) for p in probes.probes_of(section.name)}
+    timed = any(probes.is_timing(p) for p in inputs)
+    if timed and not _time_reference.cache_info().currsize:
+        # Started by a section that will wait for it, so no timing child outlives the grading.
+        threading.Thread(target=reference_timings, name="reference-timings", daemon=True).start()
     # The reference's arrays (cached per process) before the child starts: another section's child
     # runs meanwhile, so this costs the grader nothing on a second core.
     reference = {p: expected(p) for p in inputs if not probes.is_timing(p)}
