@@ -73,8 +73,10 @@ class SectionContext:
             return None
         code = text.rstrip("\n").split("\n")
         if line is None and pattern:
-            line = next((i for i, c in enumerate(code, 1)
-                         if c.strip() and not c.strip().startswith("#") and re.search(pattern, c)), None)
+            # Searched on the shown part of each line only: the work in the trusted parent stays bounded
+            # whatever the length of a student's line (the line can only be pointed at where it is shown).
+            line = next((i for i, c in enumerate(code, 1) if c.strip() and not c.strip().startswith("#")
+                         and re.search(pattern, c[:SHOWN_CHARS])), None)
         # A region can be any size: the feedback shows a window of it, around the line when there is one.
         first = max(1, min((line or 1) - SHOWN_LINES // 2, len(code) - SHOWN_LINES + 1))
         shown = tuple(c[:SHOWN_CHARS] for c in code[first - 1:first - 1 + SHOWN_LINES])

@@ -233,8 +233,11 @@ def test_a_batch_killed_with_sigkill_resumes_without_regrading_or_losing_a_row(t
     names = small_class(folder, 4, reference_regions())
     command = [sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out), "-j", "1",
                "--timeout", str(TIMEOUT), "--lang", "en"]
+    # A process killed with SIGKILL cleans nothing: its scratch folders go to this test's own tmp.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     child = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+                             stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(scratch)})
     try:
         deadline = time.monotonic() + 120
         while not list(out.glob(f"*/{store.REPORT}")) and time.monotonic() < deadline:

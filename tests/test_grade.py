@@ -138,8 +138,7 @@ def test_each_mutant_is_recognised_as_its_mistake_and_no_other(mistake, tmp_path
     located = [c.location for c in report.checks if getattr(c.diagnosis, "key", "") == f"mistake:{mistake}"]
     assert all(loc and loc.region == region for loc in located), \
         f"{name}: the feedback points at {[loc and loc.region for loc in located]}, not {region}"
-    assert any(loc.line and old.strip().split("\n")[0][:8] in "".join(loc.code) for loc in located) or \
-        any(loc.line for loc in located), f"{name}: no line of {region} is pointed at"
+    assert any(loc.line for loc in located), f"{name}: no line of {region} is pointed at"
 
 
 def test_the_pointed_line_holds_the_mistake(tmp_path):

@@ -55,3 +55,4 @@ def test_a_huge_region_is_shown_as_a_window_around_the_line():
     assert location.line == 5001 and location.first <= 5001 < location.first + len(location.code), location.first
     assert len(location.code) <= SHOWN_LINES and max(map(len, location.code)) <= 200, "the window is capped"
     assert location.code[location.line - location.first].strip() == "dZ = dY * (Z >= 0)", "the line is shown"
+
