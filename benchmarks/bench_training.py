@@ -11,17 +11,20 @@ in float32 and float64. For each setting, in the same run and interleaved repeat
 neighbour slows every variant alike), it times a block of training steps of:
 
 - ``reference``: ``initialize_model(..., dtype=...)`` and ``NeuralNetwork.train_step``, the code of
-  ``autograder/reference/`` (so also a correct student's code, which has the same regions);
+  ``autograder/reference/`` (so also a correct student's code that honours ``needs_input_grad``, below);
 - ``minimal``: a hand-written NumPy MLP doing only what training needs, in place where it can, and
-  ``minimal+dX``, the same with the product ``dZ1 W1^T`` that the homework's API computes (below);
+  ``minimal+dX``, the same with the product ``dZ1 W1^T`` (below): the work of a student's solution that
+  always computes dX;
 - ``pytorch``: the same network in PyTorch on the CPU, with ``torch.set_num_threads`` equal to NumPy's
   BLAS threads (skipped, with the reason printed, when torch is not installed: ``.venv/bin/pip install
   torch==2.13.0``, the ``bench`` extra of pyproject.toml);
 - ``ceiling``: only the matrix products one training step needs (forward ``X W1``, ``H W2``; backward
   ``H^T dZ2``, ``dZ2 W2^T``, ``X^T dZ1``), into preallocated outputs: the machine's matmul ceiling for
-  this network, in samples/s. The homework's ``FullyConnected.backward`` also returns ``dX`` of the first
-  layer, ``dZ1 W1^T``: a third product of the large size that the ceiling, ``minimal`` and PyTorch
-  (whose input needs no gradient) never compute.
+  this network, in samples/s. ``FullyConnected.backward`` returns ``dX = dZ W^T``, which for the first
+  layer, ``dZ1 W1^T``, would be a third product of the large size that nothing in training uses.
+  ``train_step`` clears the first layer's ``needs_input_grad`` so that the reference skips it, as PyTorch
+  does for an input that needs no gradient: ``reference``, ``minimal``, ``pytorch`` and the ceiling all
+  do the same products, and ``minimal+dX`` shows what the third one would cost.
 
 Every figure is samples/s as ``median [min-max]`` over the repeats; a ratio is the median over the repeats
 of the ratio within one repeat.
@@ -73,7 +76,8 @@ def synthetic_mnist(seed=0):
 
 
 class Reference:
-    """The reference ``NeuralNetwork``, as train_ffnn.py builds it."""
+    """The reference ``NeuralNetwork``, as train_ffnn.py builds it; its ``train_step`` skips the first
+    layer's dX."""
 
     name, library = "reference", "numpy"
 
@@ -236,6 +240,8 @@ def main(argv=None):
     print(f"MNIST-shaped synthetic task {N_SAMPLES}x{D}, {C} classes, {D}->{H} ReLU->{C}, SGD momentum "
           f"{MOMENTUM}; {steps} steps x {repeats} repeats per setting; NumPy {np.__version__}, "
           f"{threads} BLAS threads; {torch_note}")
+    print("reference (its train_step clears the first layer's needs_input_grad), minimal, ceiling and pytorch "
+          "skip the first layer's dX = dZ1 W1^T; minimal+dX computes it")
     X64, y, Y64 = synthetic_mnist()
     for dtype in DTYPES:
         X, Y = X64.astype(dtype), Y64.astype(dtype)

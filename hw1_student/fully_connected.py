@@ -21,6 +21,11 @@ class FullyConnected(Module):
     dtype : NumPy float dtype of the parameters and their gradients: float64 (the default) or float32
 
     The input size D is known only at the first ``forward``, which calls ``_init_parameters``.
+
+    ``needs_input_grad`` (True unless the network says otherwise) tells ``backward`` whether anything uses
+    the gradient with respect to this layer's input. ``NeuralNetwork.train_step`` clears it on the first
+    layer for the step, as training never uses the gradient with respect to the data; ``backward`` may
+    then skip the product ``dZ W^T`` and return None (PyTorch's ``ctx.needs_input_grad``).
     """
 
     def __init__(self, n_out, activation="relu", weight_init="xavier_uniform", rng=None, dtype=np.float64):
@@ -32,6 +37,7 @@ class FullyConnected(Module):
         self.parameters = OrderedDict()
         self.cache = OrderedDict()
         self.gradients = OrderedDict()
+        self.needs_input_grad = True
 
     def _init_parameters(self, X_shape):
         """Create the parameters for inputs of shape ``X_shape = (N, D)``.
@@ -87,7 +93,8 @@ class FullyConnected(Module):
 
         Returns
         -------
-        dX : ndarray of shape (N, D)
+        dX : ndarray of shape (N, D), or None when ``self.needs_input_grad`` is False (optional: computing
+            dX anyway is also correct, only slower)
 
         Also stores ``self.gradients["W"]`` (D, H) and ``self.gradients["b"]`` (1, H), overwriting the
         previous ones.
@@ -99,6 +106,8 @@ class FullyConnected(Module):
         """
         ### BEGIN YOUR CODE ###
         # The activation's backward gives dZ; every gradient has the shape of what it differentiates.
+        # dX only when asked: nothing uses the first layer's dX in training (train_step clears
+        # needs_input_grad), and dZ W^T costs as much as dW. Computing it always is also correct.
         raise NotImplementedError("fully_connected:FullyConnected.backward")
         ### END YOUR CODE ###
         return dX

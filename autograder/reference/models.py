@@ -97,8 +97,18 @@ class NeuralNetwork:
         """One step of gradient descent on a batch; returns the batch's loss (with the L2 penalty).
 
         X : ndarray of shape (N, D); Y : ndarray of shape (N, C), one-hot
+
+        For the step, the first layer's ``needs_input_grad`` is False (see ``FullyConnected``).
         """
-        loss = self.loss_and_gradients(X, Y)
+        # Training never uses the gradient with respect to the data, and the first layer's dX = dZ W^T is a
+        # product as large as its dW: let the layer skip it. Restored even if the step raises, so that
+        # backward and loss_and_gradients called on their own still return dX.
+        first = self.layers[0]
+        needs_input_grad, first.needs_input_grad = first.needs_input_grad, False
+        try:
+            loss = self.loss_and_gradients(X, Y)
+        finally:
+            first.needs_input_grad = needs_input_grad
         self.optimizer.step(self.layers)
         return loss
 
