@@ -1,18 +1,19 @@
-"""The command line: parse arguments, call one function of the API, print one line per problem."""
+"""The command line: parse arguments, call one function of the API, print one line per problem.
+
+Each verb imports what it uses when it runs, so that a command pays only for its own modules (the
+handout's, the batch's, Gradescope's, rich's tables). The sandbox's fork server is started by
+``__main__``, the process's entry point, for the verbs that grade, before this module is even imported;
+``main`` called from other code leaves it to the first sandboxed run.
+"""
 
 import argparse
 import importlib
 import os
 import sys
 
-from make_submission import RegionError
-
-from . import handout
-from .load import SubmissionError
+from . import sandbox
 from .messages import LANGS, default_lang
 from .paths import HANDOUT_DIR
-from .sandbox import Limits, SandboxError, warm_up
-from .render import render_terminal, write_feedback, write_results_json
 
 
 class OutputError(Exception):
@@ -20,6 +21,8 @@ class OutputError(Exception):
 
 
 def _handout(args):
+    from . import handout
+
     if args.check:
         changed = handout.drift(args.out)
         for rel in changed:
@@ -36,9 +39,9 @@ def _handout(args):
 
 
 def _grade(args):
-    warm_up()
     # Looked up at call time: the grading core is its own module, and tests put a fake one in its place.
     report = importlib.import_module("autograder.grade").grade(args.path, timeout=args.timeout)
+    from .render import render_terminal, write_feedback, write_results_json     # rich: once there is a report
     # Files first: a table piped into `head` must not cost the TA the results.json.
     written, failure = [], None
     for path, write in ((args.json, write_results_json), (args.feedback, write_feedback)):
@@ -71,13 +74,11 @@ def _gradescope(args):
 
 
 def _gradescope_run(args):
-    warm_up()
     return importlib.import_module("autograder.gradescope").run_gradescope(args.root, timeout=args.timeout,
                                                                            lang=args.lang)
 
 
 def _grade_all(args):
-    warm_up()
     batch = importlib.import_module("autograder.batch")
     try:
         result = batch.grade_all(args.dir, args.out, jobs=args.jobs, force=args.force, timeout=args.timeout,
@@ -124,7 +125,7 @@ def build_parser():
     p.add_argument("path", metavar="PATH", help="the submission to grade")
     p.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     p.add_argument("--feedback", metavar="FILE", help="also write the student's feedback (markdown) to FILE")
-    p.add_argument("--timeout", type=_seconds, default=Limits.timeout,
+    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
                    help="wall-clock seconds allowed to each section's run (default: %(default)g)")
     p.add_argument("--lang", choices=LANGS, default=default_lang(),
                    help="language of the table, results.json and feedback (default: from the locale, "
@@ -141,7 +142,7 @@ def build_parser():
     p = verbs.add_parser("gradescope-run", help="what the zip's run_autograder runs: grade ROOT/submission "
                                                 "into ROOT/results/results.json, whatever happens")
     p.add_argument("root", metavar="ROOT", help="Gradescope's /autograder, or a test's stand-in")
-    p.add_argument("--timeout", type=_seconds, default=Limits.timeout,
+    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
                    help="wall-clock seconds allowed to each section's run (default: %(default)g)")
     p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of results.json (default: the one the zip was built for)")
@@ -153,7 +154,7 @@ def build_parser():
     p.add_argument("-j", "--jobs", type=_jobs, default=None,
                    help="submissions graded at once (default: the number of CPUs)")
     p.add_argument("--force", action="store_true", help="grade again the students already graded in OUT")
-    p.add_argument("--timeout", type=_seconds, default=Limits.timeout,
+    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
                    help="wall-clock seconds allowed to each section's run (default: %(default)g)")
     p.add_argument("--lang", choices=LANGS, default=default_lang(),
                    help="language of the feedback, results.json and summary (default: from the locale, %(default)s)")
@@ -165,6 +166,17 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (RegionError, SubmissionError, OutputError, SandboxError) as e:
+    except Exception as e:
+        if not isinstance(e, _one_line_errors()):
+            raise
         print(f"autograder {args.verb}: error: {e}", file=sys.stderr)
         return 2
+
+
+def _one_line_errors():
+    """What a verb raises when it could not do its job for a reason the TA can act on: one line, exit 2.
+    Imported here, when one was raised, so that no verb loads the modules that define the others'."""
+    from make_submission import RegionError
+
+    from .load import SubmissionError
+    return RegionError, SubmissionError, OutputError, sandbox.SandboxError

@@ -1,7 +1,11 @@
 """The renderers of a GradeReport, one per output format. Each is a pure function of the report."""
 
-from .feedback import render_feedback, write_feedback
-from .gradescope import to_results_json, write_results_json
-from .terminal import render_terminal
+from .. import lazy_exports
 
-__all__ = ["render_feedback", "write_feedback", "to_results_json", "write_results_json", "render_terminal"]
+# Imported from their modules on first use: the terminal's imports rich, which only a command that prints
+# a table should pay for, and ``render.text`` (whose import runs this file) is needed by the loader.
+_EXPORTS = {"render_feedback": "feedback", "write_feedback": "feedback", "to_results_json": "gradescope",
+            "write_results_json": "gradescope", "render_terminal": "terminal"}
+
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -9,12 +9,13 @@ uid. A run is forked by the grader's fork server (``zygote.py``, ``forking.py``:
 NumPy imported once) where no student can reach the server, else started as a fresh interpreter.
 """
 
-from .child import run_child, warm_up
-from .isolation import isolation_mode
-from .launch import UID_BASE, SandboxError
-from .limits import Limits
-from .outcome import ChildOutcome
-from .results import read_results
+from .. import lazy_exports
 
-__all__ = ["UID_BASE", "ChildOutcome", "Limits", "SandboxError", "isolation_mode", "read_results", "run_child",
-           "warm_up"]
+# Each export is imported from its module on first use, not here: the grader starts the fork server
+# (``warm_up``) before anything else, and the CLI needs ``Limits`` to build its parser, neither of which
+# should wait for ``read_results``'s ``import numpy``.
+_EXPORTS = {"UID_BASE": "launch", "ChildOutcome": "outcome", "Limits": "limits", "SandboxError": "launch",
+            "isolation_mode": "isolation", "read_results": "results", "run_child": "child", "warm_up": "child"}
+
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
