@@ -156,15 +156,15 @@ def _enclosing_function(scopes, path, line):
     return ".".join(name for _, name, _ in scopes)
 
 
-def splice(source, module, texts, path="<source>"):
+def splice(source, module, texts, path="<source>", regions=None):
     """``source`` with the text of each region whose id is in ``texts`` replaced by ``texts[id]``.
 
     Markers and everything outside the regions stay byte for byte. A text must be whole lines (empty, or
     ending in a newline) and hold no marker line, so that the result has the same regions as ``source``;
-    RegionError otherwise.
+    RegionError otherwise. ``regions``: ``find_regions(source, module)``, when the caller has it already.
     """
     lines = split_lines(source)
-    for region in reversed(find_regions(source, module, path)):
+    for region in reversed(regions if regions is not None else find_regions(source, module, path)):
         if region.id in texts:
             lines[region.begin:region.end - 1] = _region_lines(texts[region.id], region, path)
     return "".join(lines)
@@ -187,9 +187,11 @@ def region_text_problem(text):
     return None
 
 
-def outside_text(source, module, path="<source>"):
-    """``source`` with every region emptied: what the handout fixes and the student must not change."""
-    return splice(source, module, {r.id: "" for r in find_regions(source, module, path)}, path)
+def outside_text(source, module, path="<source>", regions=None):
+    """``source`` with every region emptied: what the handout fixes and the student must not change.
+    ``regions``: ``find_regions(source, module)``, when the caller has it already."""
+    regions = regions if regions is not None else find_regions(source, module, path)
+    return splice(source, module, {r.id: "" for r in regions}, path, regions)
 
 
 def read_source(path):
@@ -311,7 +313,7 @@ def _check_module(out, path, source, module, found, info):
         if is_unfilled(region.text):
             out.problems.append(Problem(str(path), region.begin, f"{region.id} is not filled in yet", False,
                                         region.id))
-    if text_hash(outside_text(source, module, path)) != info["outside_sha256"]:
+    if text_hash(outside_text(source, module, path, list(found.values()))) != info["outside_sha256"]:
         out.changed_outside.append(path.name)
         out.problems.append(Problem(str(path), None, CHANGED_OUTSIDE, False))
 

@@ -6,6 +6,7 @@ on it; the parent, which never imports student code, compares the arrays with th
 
 import json
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -57,7 +58,7 @@ def expected(probe):
     """
     if probes.is_timing(probe):
         return reference_timings()[probe]
-    arrays, status, error, _ = probes.run_probe(probe, _reference_package(), probes.inputs_for(probe))
+    arrays, status, error, _ = probes.run_probe(probe, _reference_package(), inputs_of(probe))
     assert status == probes.OK, f"the reference fails probe {probe}: {error}"
     return arrays
 
@@ -82,7 +83,7 @@ def _time_reference():
     with tempfile.TemporaryDirectory(prefix="nnhw-reference-timing-") as scratch:
         scratch = Path(scratch)
         shutil.copytree(REFERENCE_DIR, scratch / probes.PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
-        _write_runner(scratch, {p: probes.inputs_for(p) for p in names})
+        _write_runner(scratch, tuple(names))
         try:
             run_child(scratch, "runner.py", names, Limits())
         except SandboxError:            # a timing is never worth a grade: the student's stands alone
@@ -91,10 +92,34 @@ def _time_reference():
     return {p: {k: v for k, v in raw.get(p, {}).items() if not k.startswith("__")} for p in names}
 
 
-def _write_runner(scratch, inputs):
-    """The child's scratch folder: ``runner.py`` (the probes), ``inputs.npz`` and an empty ``out/``."""
-    shutil.copyfile(probes.__file__, scratch / "runner.py")
-    np.savez(scratch / "inputs.npz", **{f"{p}/{k}": v for p, x in inputs.items() for k, v in x.items()})
+@lru_cache(maxsize=None)
+def inputs_of(probe):
+    """``probes.inputs_for(probe)``, made once per process and read-only: the reference, every student's
+    child and the judge all use the same arrays, and none may change them."""
+    inputs = probes.inputs_for(probe)
+    for array in inputs.values():
+        array.flags.writeable = False
+    return inputs
+
+
+@lru_cache(maxsize=None)
+def _runner_files(names):
+    """The bytes of ``runner.py`` and of its inputs file for the probes ``names``: the same for every
+    student, so made once per process.
+
+    The inputs are a pickle: the grader writes it and the runner reads it before any student code runs
+    (a pickle loads ten times faster than an .npz); what the child writes back is never unpickled.
+    """
+    inputs = {f"{p}/{k}": np.array(v) for p in names for k, v in inputs_of(p).items()}    # writeable
+    return Path(probes.__file__).read_bytes(), pickle.dumps(inputs, protocol=5)
+
+
+def _write_runner(scratch, names):
+    """The child's scratch folder: ``runner.py`` (the probes), ``probes.INPUTS`` for the probes ``names``
+    (a tuple) and an empty ``out/``."""
+    runner, inputs = _runner_files(names)
+    (scratch / "runner.py").write_bytes(runner)
+    (scratch / probes.INPUTS).write_bytes(inputs)
     (scratch / "out").mkdir()
 
 
@@ -128,7 +153,7 @@ def grade_section(section, regions, limits):
     texts = {rid: regions[rid] for rid in section.regions if rid in regions}
     if all(is_unfilled(texts.get(rid, "")) for rid in section.regions):
         return _not_implemented(section, texts), ""
-    inputs = {p: probes.inputs_for(p) for p in probes.probes_of(section.name)}
+    inputs = {p: inputs_of(p) for p in probes.probes_of(section.name)}
     timed = any(probes.is_timing(p) for p in inputs)
     if timed and not _time_reference.cache_info().currsize:
         # Started by a section that will wait for it, so no timing child outlives the grading.
@@ -139,7 +164,7 @@ def grade_section(section, regions, limits):
     with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-") as scratch:
         scratch = Path(scratch)
         spans = hybrid.build(scratch / probes.PACKAGE, section, texts)
-        _write_runner(scratch, inputs)
+        _write_runner(scratch, tuple(inputs))
         outcome = run_child(scratch, "runner.py", [section.name], limits)
         raw = read_results(scratch / "out")
     results = {name: ProbeResult.from_child(arrays) for name, arrays in raw.items()}

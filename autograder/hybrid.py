@@ -6,11 +6,12 @@ cannot read a solution from disk and print it into its own feedback.
 """
 
 import py_compile
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from make_submission import find_regions, read_source, splice
+from make_submission import find_regions, read_source, splice, split_lines
 
 from .handout import stub_text
 from .messages import msg
@@ -45,38 +46,83 @@ def build(package_dir, section, student_texts):
     """Write the hybrid package into ``package_dir``; returns the Spans of the section's regions.
 
     student_texts : {region id: text}; a region of the section that is absent gets the handout's stub.
+    Raises RegionError for a text that cannot be spliced (not whole lines, or holding a marker line).
     """
     package_dir = Path(package_dir)
     package_dir.mkdir(parents=True)
     spans = []
-    for name, source in reference_modules().items():
-        module = name[:-3]
-        regions = find_regions(source, module, REFERENCE_DIR / name)
-        texts, keeps_reference = {}, False
-        for r in regions:
-            owner = section_of(r.id)
-            if owner == section.name:
-                texts[r.id] = student_texts.get(r.id) or stub_text(r)
-            elif owner in section.needs:
-                keeps_reference = True
-            else:
-                texts[r.id] = stub_text(r)
-        hybrid = splice(source, module, texts)
-        if keeps_reference:
-            assert not any(r.id in section.regions for r in regions), f"{name} mixes graded and needed regions"
-            _write_bytecode(package_dir, name, hybrid)
+    for module in _plan(section):
+        if module.bytecode is not None:
+            (package_dir / (module.name[:-3] + ".pyc")).write_bytes(module.bytecode)
             continue
-        (package_dir / name).write_text(hybrid, encoding="utf-8")
-        spans += [Span(r.id, name, r.begin, r.end) for r in find_regions(hybrid, module)
-                  if r.id in section.regions]
+        if not module.regions:
+            (package_dir / module.name).write_text(module.text, encoding="utf-8")
+            continue
+        texts = {r.id: student_texts.get(r.id) or stub_text(r) for r in module.regions}
+        source = splice(module.text, module.name[:-3], texts, regions=module.regions)
+        (package_dir / module.name).write_text(source, encoding="utf-8")
+        spans += _spans(module, texts)
     return spans
 
 
-def _write_bytecode(package_dir, name, source):
-    src = package_dir / (name + ".src")
-    src.write_text(source, encoding="utf-8")
-    py_compile.compile(str(src), cfile=str(package_dir / (name[:-3] + ".pyc")), dfile=name, doraise=True)
-    src.unlink()
+@dataclass(frozen=True)
+class _Module:
+    """One module of a section's package, as far as it is the same for every student (see ``_plan``).
+
+    ``text``: the module with every region that is not the section's already a stub, and ``regions``:
+    the section's regions in it, for the student's texts; or ``bytecode``: the whole module, compiled,
+    when it holds reference regions that the section needs.
+    """
+
+    name: str
+    text: str = ""
+    regions: tuple = ()
+    bytecode: bytes | None = None
+
+
+@lru_cache(maxsize=None)
+def _plan(section):
+    """The section's package as ``_Module``s, once per grader process: all but the student's texts.
+
+    Parsing and splicing the reference's modules is the same for every student; done per section per
+    submission, it was most of the grader's own time.
+    """
+    plan = []
+    for name, source in reference_modules().items():
+        module = name[:-3]
+        regions = find_regions(source, module, REFERENCE_DIR / name)
+        owners = {r.id: section_of(r.id) for r in regions}
+        if any(owner in section.needs for owner in owners.values()):
+            assert section.name not in owners.values(), f"{name} mixes graded and needed regions"
+            hybrid = splice(source, module, {r.id: stub_text(r) for r in regions
+                                             if owners[r.id] not in section.needs}, regions=regions)
+            plan.append(_Module(name, bytecode=_bytecode(name, hybrid)))
+            continue
+        stubbed = splice(source, module, {r.id: stub_text(r) for r in regions if owners[r.id] != section.name},
+                         regions=regions)
+        ours = tuple(r for r in find_regions(stubbed, module) if owners[r.id] == section.name)
+        plan.append(_Module(name, stubbed, ours))
+    return tuple(plan)
+
+
+def _spans(module, texts):
+    """Where the section's regions sit once ``texts`` are spliced in: each marker moves down by the lines
+    added to the regions above it."""
+    spans, shift = [], 0
+    for r in module.regions:
+        begin = r.begin + shift
+        shift += len(split_lines(texts[r.id])) - len(split_lines(r.text))
+        spans.append(Span(r.id, module.name, begin, r.end + shift))
+    return spans
+
+
+def _bytecode(name, source):
+    """``source`` compiled as the module ``name``, in the .pyc format a sourceless import reads."""
+    with tempfile.TemporaryDirectory(prefix="nnhw-bytecode-") as scratch:
+        src, pyc = Path(scratch) / (name + ".src"), Path(scratch) / "module.pyc"
+        src.write_text(source, encoding="utf-8")
+        py_compile.compile(str(src), cfile=str(pyc), dfile=name, doraise=True)
+        return pyc.read_bytes()
 
 
 def locator(spans):

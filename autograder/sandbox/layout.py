@@ -36,7 +36,8 @@ def _under(path: str, parent: str) -> bool:
     return path == parent or path.startswith(parent.rstrip("/") + "/")
 
 
-def python_dirs() -> list[tuple[str, str]]:
+@functools.cache
+def python_dirs() -> tuple[tuple[str, str], ...]:
     """(source, dest) of the directories the interpreter needs, as the grader's own Python finds them.
 
     The child is started as ``sys.executable`` (a venv's python is a venv only when started by its own
@@ -53,7 +54,7 @@ def python_dirs() -> list[tuple[str, str]]:
         for dest in (os.path.realpath(path), path):
             if (os.path.realpath(path), dest) not in pairs:
                 pairs.append((os.path.realpath(path), dest))
-    return pairs
+    return tuple(pairs)
 
 
 @functools.cache
