@@ -110,6 +110,11 @@ class ForkServer:
 
     def shutdown(self) -> None:
         """Stop the server (at the grader's exit; a later run starts it again)."""
+        starting = self.process
+        if starting is not None:
+            # Without the lock: a server still starting holds it until it is ready (~0.2 s), which a
+            # command that ran nothing (a one-line error) would otherwise wait for at its exit.
+            starting.kill()
         with self.lock:
             self._stop()
 

@@ -23,7 +23,8 @@ Without namespaces (mode "none") outer is the supervisor itself: a child subreap
 that kills whatever the student left behind; as root it still gives the student its own unprivileged uid.
 
 The grader's fork server (``zygote.py``) imports this file and runs ``run(config, start)`` in a fork of
-itself per run, with ``start`` running the script in-process instead of ``exec_python``, and
+itself per run (as root: ``run_supervisor`` in a fork made straight into the run's namespaces, without
+outer), with ``start`` running the script in-process instead of ``exec_python``, and
 ``config["kill_fd"]``: the read end of a pipe whose end (the grader's timeout, or the grader's death)
 ends the run as SIGTERM does here.
 """
@@ -359,7 +360,8 @@ def supervise(config, uid, gid, start):
 
 
 def run_supervisor(config, outer, start):
-    """PID 1 of the new PID namespace."""
+    """PID 1 of the new PID namespace. ``outer``: a host pid unique among live runs (outer's, or this
+    process's own when the fork server made it without outer), which names the run's uid."""
     try:
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != 0:   # a parent in an ancestor namespace reads as 0; anything else: outer died
