@@ -139,6 +139,8 @@ def test_setup_installs_the_pinned_requirements_into_the_venv_run_autograder_use
     assert 'VENV="$ROOT/venv"' in setup and 'PYTHON="${PYTHON:-$ROOT/venv/bin/python}"' in run, \
         "setup.sh's venv is the interpreter run_autograder uses"
     assert "sys.version_info < (3, 11)" in setup, "setup.sh makes sure of Python 3.11 or newer"
+    compile_all = setup.find('"$VENV/bin/python" -m compileall -q "$ROOT/source"')
+    assert compile_all > install.end(), "setup.sh compiles the grader into the image, after the install"
 
 
 def test_the_grader_imports_nothing_beyond_the_requirements(unpacked, tmp_path):

@@ -19,6 +19,9 @@ fi
 
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --no-cache-dir --disable-pip-version-check -r "$ROOT/source/requirements.txt"
+# Every submission runs in a fresh container made from this image: bytecode compiled here is read by each
+# run, which would otherwise compile the grader's ~40 modules again (~70 ms a submission).
+"$VENV/bin/python" -m compileall -q "$ROOT/source"
 # The sandbox runs the graded code as another uid, with this venv's interpreter and NumPy.
 chmod -R a+rX "$VENV"
 chmod o+x "$ROOT"
