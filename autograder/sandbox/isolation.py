@@ -3,6 +3,7 @@
 import functools
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 from .launch import UID_BASE, SandboxError, launch
@@ -39,9 +40,18 @@ def probe(mode: str) -> bool:
     return outcome.ending == "ok"
 
 
-@functools.cache
+_PROBING = threading.Lock()
+
+
 def isolation_mode() -> str:
-    """"root", "userns" or "none": the strongest sandbox that works here (cached)."""
+    """"root", "userns" or "none": the strongest sandbox that works here, found once per process (threads
+    asking while it is being found wait for that one probe)."""
+    with _PROBING:
+        return _probed_mode()
+
+
+@functools.cache
+def _probed_mode() -> str:
     for mode in MODES_AS_ROOT if os.geteuid() == 0 else MODES_AS_USER:
         if probe(mode):
             return mode
