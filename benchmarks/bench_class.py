@@ -2,8 +2,10 @@
 
 Every figure is a median with its spread ``[min-max]`` and a ratio to that baseline:
 
-* one submission: the whole command ``python -m autograder grade <reference>``, run in turn with the
-  baseline so that a busy moment of the machine weighs on both;
+* one submission: the whole command ``python -m autograder grade <reference>`` (and on the same
+  submission with the 0-point regions unfilled), run in turn with the baseline so that a busy moment of
+  the machine weighs on both; as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
+  compiled at each start) and with a bytecode cache of their own, as Python keeps by default;
 * a class of N submissions (copies of the reference, and every fifth one a mutant from tests/mutants.py)
   graded by ``autograder.batch.grade_all`` with 2 workers: the time of each submission (its report's
   ``execution_time``), the class's wall time, submissions per minute, and wall time per submission,
@@ -35,6 +37,7 @@ from autograder.batch import grade_all
 from autograder.rubric import SECTIONS
 from autograder.sandbox import isolation_mode, run_child
 from make_submission import upload_name
+from benchmarks.timing import bytecode_cache
 from tests import kits
 from tests.mutants import MUTANTS
 
@@ -61,6 +64,22 @@ def side_by_side(commands, repeats):
             took = whole_command(argv)
             if repeat:
                 times[name].append(took)
+    return times
+
+
+def whole_commands(reference, typical, repeats, cached):
+    """Print one submission's whole command (every region filled, and the 0-point ones unfilled) against
+    the baseline, run in turn; returns their times."""
+    times = side_by_side({"numpy": [sys.executable, "-c", "import numpy"],
+                          "grade": [sys.executable, "-m", "autograder", "grade", str(reference)],
+                          "typical": [sys.executable, "-m", "autograder", "grade", str(typical)]}, repeats)
+    baseline = statistics.median(times["numpy"])
+    print(f"bytecode cache {'on (a cache of their own, as Python keeps by default)' if cached else 'as the environment says'}:")
+    print(f"  python -c 'import numpy'         {spread(times['numpy'])}")
+    for key, label in (("grade", "grade <reference>"), ("typical", "grade <0-point unfilled>")):
+        pairs = statistics.median(g / b for g, b in zip(times[key], times["numpy"]))
+        print(f"  python -m autograder {label:<25}{spread(times[key])}   {statistics.median(times[key]) / baseline:.2f}x "
+              f"numpy (median of run-by-run ratios {pairs:.2f}x)")
     return times
 
 
@@ -123,15 +142,12 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="nnhw-bench-class-") as tmp:
         tmp = Path(tmp)
         reference = kits.write_package(tmp / "reference", kits.reference_regions())
-        times = side_by_side({"numpy": [sys.executable, "-c", "import numpy"],
-                              "grade": [sys.executable, "-m", "autograder", "grade", str(reference)]},
-                             args.repeats)
-        baseline = statistics.median(times["numpy"])
-        pairs = statistics.median(g / b for g, b in zip(times["grade"], times["numpy"]))
-        print(f"python -c 'import numpy'           {spread(times['numpy'])}")
-        print(f"python -m autograder grade <ref>   {spread(times['grade'])}   "
-              f"{statistics.median(times['grade']) / baseline:.2f}x numpy (median of run-by-run ratios "
-              f"{pairs:.2f}x)")
+        optional = {rid for s in SECTIONS if not s.points for rid in s.regions}
+        typical_one = kits.write_package(tmp / "typical-one", {rid: text for rid, text in
+                                                              kits.reference_regions().items() if rid not in optional})
+        for cached in (False, True):
+            with bytecode_cache(cached):
+                times = whole_commands(reference, typical_one, args.repeats, cached)
         folder = tmp / "class"
         write_class(folder, args.n)
         grading.grade(reference)                    # the grader's warm-up: expected values, fork server

@@ -24,11 +24,11 @@ import shutil
 import statistics
 import sys
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.paths import HANDOUT_DIR
 from benchmarks.bench_class import side_by_side, spread
+from benchmarks.timing import bytecode_cache
 
 SERVER_READY = "from autograder.sandbox import warm_up; warm_up().join()"
 
@@ -40,23 +40,6 @@ def commands(stubs):
             "python -m autograder --help": [python, "-m", "autograder", "--help"],
             "fork server ready (warm_up().join())": [python, "-c", SERVER_READY],
             "python -m autograder grade <stubs>": [python, "-m", "autograder", "grade", str(stubs)]}
-
-
-@contextmanager
-def bytecode_cache(cached):
-    """The commands' environment: as it is, or with a bytecode cache of their own in a temporary folder."""
-    if not cached:
-        yield
-        return
-    saved = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="nnhw-bench-pycache-") as cache:
-        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-        os.environ["PYTHONPYCACHEPREFIX"] = cache         # filled by each command's warm-up run
-        try:
-            yield
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
 
 
 def main(argv=None):

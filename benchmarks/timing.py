@@ -1,7 +1,10 @@
-"""The benchmarks' one stopwatch."""
+"""The benchmarks' one stopwatch, and the environment their whole commands run in."""
 
+import os
 import statistics
+import tempfile
 import time
+from contextlib import contextmanager
 
 
 def median_seconds(function, repeats=20):
@@ -17,3 +20,20 @@ def median_seconds(function, repeats=20):
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+@contextmanager
+def bytecode_cache(cached):
+    """The commands' environment: as it is, or with a bytecode cache of their own in a temporary folder."""
+    if not cached:
+        yield
+        return
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="nnhw-bench-pycache-") as cache:
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = cache         # filled by each command's warm-up run
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
