@@ -90,7 +90,7 @@ def _plan(section):
     plan = []
     for name, source in reference_modules().items():
         module = name[:-3]
-        regions = find_regions(source, module, REFERENCE_DIR / name)
+        regions = _reference_regions(name)
         owners = {r.id: section_of(r.id) for r in regions}
         if any(owner in section.needs for owner in owners.values()):
             assert section.name not in owners.values(), f"{name} mixes graded and needed regions"
@@ -103,6 +103,12 @@ def _plan(section):
         ours = tuple(r for r in find_regions(stubbed, module) if owners[r.id] == section.name)
         plan.append(_Module(name, stubbed, ours))
     return tuple(plan)
+
+
+@lru_cache(maxsize=None)
+def _reference_regions(name):
+    """The regions of the reference's module ``name``, parsed once for every section's plan."""
+    return tuple(find_regions(reference_modules()[name], name[:-3], REFERENCE_DIR / name))
 
 
 def _spans(module, texts):
