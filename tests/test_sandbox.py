@@ -607,6 +607,27 @@ def test_read_results_takes_any_valid_header_and_data_of_exactly_the_declared_si
         f"data of another size than its header declares was loaded: {sorted(results)}"
 
 
+def test_read_results_reads_np_saves_own_headers_without_numpys_parser(tmp_path, monkeypatch):
+    """The headers the probes' np.savez writes, of any shape, take the exact match, not the literal parser."""
+    out = tmp_path / "out"
+    out.mkdir()
+    arrays = {"scalar": np.array(1.5), "vector": np.arange(5.0), "one": np.array([True]),
+              "matrix": np.ones((3, 4), np.float32), "cube": np.zeros((2, 0, 3), np.int64)}
+    np.savez(out / "probe.npz", **arrays)
+
+    def refuse(*args):
+        raise AssertionError("NumPy's header parser was used for a header np.save wrote")
+    monkeypatch.setattr(np.lib.format, "read_array_header_1_0", refuse)
+    monkeypatch.setattr(np.lib.format, "read_array_header_2_0", refuse)
+
+    results = read_results(out)
+
+    assert sorted(results.get("probe", {})) == sorted(arrays), f"arrays read: {results}"
+    for key, expected in arrays.items():
+        np.testing.assert_array_equal(results["probe"][key], expected, err_msg=key)
+        assert results["probe"][key].dtype == expected.dtype, f"{key}: {results['probe'][key].dtype}"
+
+
 def test_read_results_of_a_missing_or_symlinked_directory_is_empty(tmp_path):
     assert read_results(tmp_path / "nowhere") == {}, "a missing directory should give no results"
     elsewhere = tmp_path / "elsewhere"

@@ -110,8 +110,9 @@ def write_file(path, text):
 
 def remount(target, flags):
     kept = 0
+    present = os.statvfs(target).f_flag
     for statvfs_flag, mount_flag in STATVFS_TO_MOUNT.items():
-        if os.statvfs(target).f_flag & statvfs_flag:
+        if present & statvfs_flag:
             kept |= mount_flag
     mount(None, target, None, MS_REMOUNT | MS_BIND | kept | flags)
 

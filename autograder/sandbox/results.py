@@ -47,7 +47,7 @@ def _read_regular_file(name: str, dir_fd: int, max_bytes: int) -> bytes | None:
 
 
 _HEADER = re.compile(rb"\{'descr': '([<>|=]?[biuf]\d{1,2})', 'fortran_order': (False|True), "
-                     rb"'shape': \(((?:\d+, )*\d*|\d+(?:, \d+)*)\), \} *\n")
+                     rb"'shape': \((|\d+,|\d+(?:, \d+)+)\), \} *\n")
 
 
 def _header(raw: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
