@@ -29,7 +29,7 @@ from .paths import REFERENCE_DIR
 from .messages import msg
 from .report import NOT_IMPLEMENTED, NOT_RUN, CheckResult, GradeReport, SectionResult
 from .rubric import SECTIONS
-from .sandbox import Limits, SandboxError, read_results, run_child
+from .sandbox import Limits, SandboxError, read_results, run_child, scratch_root
 
 DEFAULT_TIMEOUT = Limits.timeout          # seconds per section; the sandbox defines it
 
@@ -80,7 +80,7 @@ def reference_timings():
 @lru_cache(maxsize=None)
 def _time_reference():
     names = [p for p in probes.PROBES if probes.is_timing(p)]
-    with tempfile.TemporaryDirectory(prefix="nnhw-reference-timing-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="nnhw-reference-timing-", dir=scratch_root()) as scratch:
         scratch = Path(scratch)
         shutil.copytree(REFERENCE_DIR, scratch / probes.PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
         _write_runner(scratch, tuple(names))
@@ -161,7 +161,7 @@ def grade_section(section, regions, limits):
     # The reference's arrays (cached per process) before the child starts: another section's child
     # runs meanwhile, so this costs the grader nothing on a second core.
     reference = {p: expected(p) for p in inputs if not probes.is_timing(p)}
-    with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-") as scratch:
+    with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-", dir=scratch_root()) as scratch:
         scratch = Path(scratch)
         spans = hybrid.build(scratch / probes.PACKAGE, section, texts)
         _write_runner(scratch, tuple(inputs))

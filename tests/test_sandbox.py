@@ -24,7 +24,7 @@ import pytest
 
 from autograder import REPO_ROOT
 from autograder import sandbox
-from autograder.sandbox import ChildOutcome, Limits, isolation_mode, read_results
+from autograder.sandbox import ChildOutcome, Limits, isolation_mode, read_results, scratch_root
 from autograder.sandbox.forking import fork_server
 from autograder.sandbox.isolation import describe
 from autograder.sandbox.launch import PYTHON_FLAGS, UID_BASE, launch
@@ -395,6 +395,56 @@ def test_memory_bomb_across_processes_is_stopped(tmp_path):
     """, Limits(timeout=10.0, memory=1 * 2**30))
     assert outcome.ending == "killed: memory limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
     assert outcome.elapsed < 5, f"the memory watchdog took {outcome.elapsed:.2f} s"
+
+
+in_memory_scratch = pytest.mark.skipif(scratch_root() is None, reason="no tmpfs with room for scratch here")
+
+
+@pytest.fixture
+def memory_scratch():
+    """A folder where the grader makes its scratch folders when they can live in memory."""
+    folder = Path(tempfile.mkdtemp(prefix="nnhw-test-", dir=scratch_root()))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@in_memory_scratch
+def test_files_in_a_scratch_folder_in_memory_count_as_the_runs_memory(memory_scratch):
+    outcome = run(memory_scratch, """
+        import time
+        chunk = b"x" * (32 * 2**20)
+        for i in range(64):             # 2 GiB of files, each under the file-size limit, in no process's memory
+            with open(f"f{i}", "wb") as f:
+                f.write(chunk)
+        time.sleep(1000)
+    """, Limits(timeout=10.0, memory=1 * 2**30))
+    assert outcome.ending == "killed: memory limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+    assert outcome.elapsed < 5, f"the memory watchdog took {outcome.elapsed:.2f} s"
+
+
+@in_memory_scratch
+def test_a_scratch_folder_in_memory_with_too_many_entries_is_stopped(memory_scratch):
+    """Empty files cost the tmpfs memory too, and the supervisor's walk of the folder must stay cheap."""
+    outcome = run(memory_scratch, """
+        import os, time
+        for i in range(30_000):
+            open(f"e{i}", "w").close()
+        time.sleep(1000)
+    """, Limits(timeout=10.0))
+    assert outcome.ending == "killed: memory limit", f"got {outcome.ending!r}: {outcome.output[-300:]}"
+
+
+def test_scratch_folders_go_in_memory_only_where_the_ta_left_tmpdir_alone(monkeypatch, tmp_path):
+    from autograder.sandbox.scratch import in_memory
+    root = scratch_root()
+    assert root is None or in_memory(root), f"{root} was chosen for scratch folders but is not in memory"
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    scratch_root.cache_clear()
+    try:
+        assert scratch_root() is None, "a TMPDIR set by the TA must be where scratch folders go"
+    finally:
+        monkeypatch.undo()
+        scratch_root.cache_clear()
 
 
 def test_a_few_hundred_mb_of_arrays_fit_the_default_memory(tmp_path):

@@ -5,7 +5,8 @@ arrays it left in ``<scratch>/out``. As root, a run gets its own PID, mount, net
 namespaces, its own unprivileged uid (``UID_BASE`` + a pid) without capabilities, and a read-only root
 that shows the system, the interpreter, NumPy and scratch only; see ``jail.py`` for how, ``layout.py``
 for what is visible. As root without namespaces (a container that forbids them), a run still gets its own
-uid. A run is forked by the grader's fork server (``zygote.py``, ``forking.py``: one per grader process,
+uid. ``scratch_root`` is where the grader makes scratch folders (in memory when it can: ``scratch.py``).
+A run is forked by the grader's fork server (``zygote.py``, ``forking.py``: one per grader process,
 NumPy imported once) where no student can reach the server, else started as a fresh interpreter.
 """
 
@@ -15,7 +16,8 @@ from .. import lazy_exports
 # (``warm_up``) before anything else, and the CLI needs ``Limits`` to build its parser, neither of which
 # should wait for ``read_results``'s ``import numpy``.
 _EXPORTS = {"UID_BASE": "launch", "ChildOutcome": "outcome", "Limits": "limits", "SandboxError": "launch",
-            "isolation_mode": "isolation", "read_results": "results", "run_child": "child", "warm_up": "child"}
+            "isolation_mode": "isolation", "read_results": "results", "run_child": "child", "warm_up": "child",
+            "scratch_root": "scratch"}
 
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

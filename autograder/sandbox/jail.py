@@ -16,8 +16,9 @@ One run, with namespaces (modes "root" and "userns")::
   Outer and supervisor die with their parent (PR_SET_PDEATHSIG), so a dead grader leaves nothing behind.
 * the supervisor builds the run's file system (a read-only tmpfs root holding read-only binds of the
   system and of Python, scratch read-write, a private /tmp, a fresh /proc, a few /dev nodes), forks the
-  student python with limits and without privileges, reaps, watches the total memory of the run, and
-  reports how the student ended.
+  student python with limits and without privileges, reaps, watches the total memory of the run (the
+  scratch folder's files too when it is in memory, ``config["scratch_in_memory"]``), and reports how
+  the student ended.
 
 Without namespaces (mode "none") outer is the supervisor itself: a child subreaper in its own session
 that kills whatever the student left behind; as root it still gives the student its own unprivileged uid.
@@ -58,6 +59,7 @@ PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEA
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "ppc64": 203,
                   "s390x": 217, "i686": 217, "armv7l": 218}
 POLL_SECONDS = 0.05            # how often the supervisor measures the run's memory
+MAX_SCRATCH_ENTRIES = 10_000   # files and folders in a scratch folder in memory (see scratch_bytes)
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")   # writable by every uid when there is no mount namespace
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -264,6 +266,28 @@ def resident_bytes(pids):
     return total * os.sysconf("SC_PAGE_SIZE")
 
 
+def scratch_bytes(root):
+    """The memory that the files under ``root`` hold (a scratch folder on a tmpfs), links not followed;
+    past MAX_SCRATCH_ENTRIES entries, more than any limit (the walk itself must stay cheap)."""
+    total, seen, folders = 0, 0, [root]
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > MAX_SCRATCH_ENTRIES:
+                        return sys.maxsize
+                    try:
+                        total += entry.stat(follow_symlinks=False).st_blocks * 512
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                    except OSError:
+                        pass
+        except OSError:
+            pass
+    return total
+
+
 def reap(student):
     """Reap every exited child; the student's (status, rusage) once it has ended, else None."""
     ended = None
@@ -347,6 +371,8 @@ def supervise(config, uid, gid, start):
         ended = reap(student)
         if ended is None:
             rss = resident_bytes(descendants(os.getpid()))
+            if config.get("scratch_in_memory"):
+                rss += scratch_bytes(config["scratch"])
             if rss > config["memory_total"]:
                 report(config, "memory", rss)
                 break

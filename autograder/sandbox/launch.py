@@ -20,6 +20,7 @@ from pathlib import Path
 from .layout import run_layout
 from .limits import Limits
 from .outcome import ChildOutcome, OutputCapture, describe_status
+from .scratch import in_memory
 
 JAIL = str(Path(__file__).with_name("jail.py"))
 # Root mode: a run's uid is UID_BASE + the launcher's pid, unique among live runs, so that parallel runs
@@ -74,6 +75,7 @@ def run_config(mode: str, scratch: Path, python_args: list[str], limits: Limits,
         "argv": [sys.executable, *python_args],
         "env": child_env(scratch),
         "scratch": str(scratch),
+        "scratch_in_memory": in_memory(scratch),     # its files then count as the run's memory
         "rlimits": rlimits(limits, mode),
         "memory_total": limits.memory,
         "uid_base": UID_BASE,
