@@ -17,7 +17,7 @@ from make_submission import PACKAGE, RegionError
 
 from ..load import SubmissionError
 from ..messages import LANGS, msg
-from ..render import render_terminal, write_results_json
+from ..render import write_results_json
 from ..report import FAILED, NOT_RUN, CheckResult, GradeReport, SectionResult
 from ..rubric import SECTIONS
 from ..sandbox import Limits
@@ -53,6 +53,7 @@ def run_gradescope(root, timeout=Limits.timeout, lang=None):
         report, status = ungraded_report(submission, msg("gradescope:grader_failed"), start), 1
     (root / "results").mkdir(parents=True, exist_ok=True)
     write_results_json(report, root / "results" / "results.json", lang)
+    from ..render import render_terminal      # rich: for the log, once there is a report (not to build the zip)
     render_terminal(report, lang=lang)
     return status
 
