@@ -37,7 +37,7 @@ from autograder.batch import grade_all
 from autograder.rubric import SECTIONS
 from autograder.sandbox import isolation_mode, run_child
 from make_submission import upload_name
-from benchmarks.timing import bytecode_cache
+from benchmarks.timing import bytecode_cache, seconds_of
 from tests import kits
 from tests.mutants import MUTANTS
 
@@ -120,13 +120,7 @@ def probe_floor(repeats):
         for name in probes.PROBES:
             probes.run_probe(name, package, inputs[name])
 
-    run_all()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run_all()
-        times.append(time.perf_counter() - start)
-    return times
+    return seconds_of(run_all, repeats)
 
 
 def class_line(label, n, wall, each, baseline):

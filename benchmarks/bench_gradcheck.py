@@ -10,9 +10,9 @@ correct ``dW`` and of one with a 1% error in its entry of median size, against t
 """
 
 import statistics
-import time
 
 from autograder.reference.grad_check import TOLERANCE, check_gradient
+from benchmarks.timing import seconds_of
 from tests.test_grad_check_scaling import layer_and_gradients, typical_entry
 
 SIZES = ((32, 16), (64, 64), (784, 256))
@@ -20,13 +20,8 @@ REPEATS = 5
 
 
 def times(function, repeats=REPEATS):
-    """The wall seconds of ``function()`` over ``repeats`` calls."""
-    result = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        result.append(time.perf_counter() - start)
-    return result
+    """The wall seconds of ``function()`` over ``repeats`` calls (no warm-up: a check has no cache to fill)."""
+    return seconds_of(function, repeats, warm_up=False)
 
 
 def spread(seconds):

@@ -7,19 +7,26 @@ import time
 from contextlib import contextmanager
 
 
-def median_seconds(function, repeats=20):
-    """Median wall seconds of ``function()`` over ``repeats`` calls, after one warm-up call.
+def seconds_of(function, repeats, warm_up=True):
+    """The wall seconds of each of ``repeats`` calls of ``function()``, after one untimed call unless
+    ``warm_up`` is False.
 
     The warm-up fills caches (the page cache, the reference's expected arrays) that a real run
     has filled long before the second submission.
     """
-    function()
+    if warm_up:
+        function()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_seconds(function, repeats=20):
+    """Median wall seconds of ``function()`` over ``repeats`` calls, after one warm-up call."""
+    return statistics.median(seconds_of(function, repeats))
 
 
 @contextmanager
