@@ -9,9 +9,20 @@ import sys
 GRADING_VERBS = ("grade", "grade-all", "gradescope-run", "demo")
 
 
-def _grades(argv):
-    return bool(argv) and argv[0] in GRADING_VERBS and not {"-h", "--help"} & set(argv)
+# The verb the user's grader daemon runs (``daemon/``): one submission, where start-up is most of the cost.
+DAEMON_VERBS = ("grade",)
 
+
+def _grades(argv, verbs=GRADING_VERBS):
+    return bool(argv) and argv[0] in verbs and not {"-h", "--help"} & set(argv)
+
+
+if _grades(sys.argv[1:], DAEMON_VERBS):
+    from .daemon.client import run as run_in_daemon
+
+    served = run_in_daemon(sys.argv[1:])
+    if served is not None:             # else no daemon took it, and nothing of it ran: graded here
+        raise SystemExit(served)
 
 if _grades(sys.argv[1:]):
     from .sandbox import warm_up

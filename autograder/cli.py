@@ -96,6 +96,22 @@ def _grade_all(args):
     return 0
 
 
+def _daemon(args):
+    from .daemon import client
+    from .messages import default_lang, msg, text
+
+    live = [(path, answer) for path in client.sockets() if (answer := client.ask(path, "status"))]
+    if args.stop:
+        stopped = sum(client.stop(path) for path, _ in live)
+        print(text(msg("daemon:stopped", count=stopped), default_lang()))
+        return 0
+    for path, answer in live:
+        print(f"{path}: {answer}")
+    if not live:
+        print(text(msg("daemon:none"), default_lang()))
+    return 0
+
+
 def _jobs(text):
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of jobs")
@@ -159,6 +175,10 @@ def build_parser():
     p.add_argument("--lang", choices=LANGS, default=default_lang(),
                    help="language of the feedback, results.json and summary (default: from the locale, %(default)s)")
     p.set_defaults(run=_grade_all)
+    p = verbs.add_parser("daemon", help="the grader daemon that makes `grade` fast: show it, or --stop it "
+                                        "(NNHW_DAEMON=0: `grade` never starts it)")
+    p.add_argument("--stop", action="store_true", help="stop every grader daemon of this user")
+    p.set_defaults(run=_daemon)
     return parser
 
 

@@ -3,8 +3,9 @@
 Every figure is a median with its spread ``[min-max]`` and a ratio to that baseline:
 
 * one submission: the whole command ``python -m autograder grade <reference>`` (and on the same
-  submission with the 0-point regions unfilled), run in turn with the baseline so that a busy moment of
-  the machine weighs on both; as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
+  submission with the 0-point regions unfilled), in its own process (``NNHW_DAEMON=0``) and served by a
+  grader daemon (``autograder/daemon/``; its first command, which starts it, is printed apart), run in
+  turn with the baseline so that a busy moment of the machine weighs on all; as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
   compiled at each start) and with a bytecode cache of their own, as Python keeps by default;
 * a class of N submissions (copies of the reference, and every fifth one a mutant from tests/mutants.py)
   graded by ``autograder.batch.grade_all`` with 2 workers: the time of each submission (its report's
@@ -21,11 +22,13 @@ Every figure is a median with its spread ``[min-max]`` and a ratio to that basel
 """
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -42,6 +45,7 @@ from tests import kits
 from tests.mutants import MUTANTS
 
 MUTANT_EVERY = 5
+DIRECT = {"NNHW_DAEMON": "0"}          # a command that grades in its own process (no grader daemon)
 
 
 def spread(seconds):
@@ -49,37 +53,66 @@ def spread(seconds):
     return f"{statistics.median(seconds) * 1e3:7.0f} ms [{min(seconds) * 1e3:.0f}-{max(seconds) * 1e3:.0f}]"
 
 
-def whole_command(argv):
+def whole_command(argv, env=None):
+    """Seconds of one command; ``env``: variables set for it on top of this process's environment."""
     start = time.perf_counter()
     subprocess.run(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=True)
+                   stderr=subprocess.DEVNULL, check=True, env=env and {**os.environ, **env})
     return time.perf_counter() - start
 
 
-def side_by_side(commands, repeats):
-    """{name: [seconds]} of whole commands run in turn, after one warm-up run of each."""
+def side_by_side(commands, repeats, first=None):
+    """{name: [seconds]} of whole commands (an argv, or (argv, env) for ``whole_command``) run in turn,
+    after one warm-up run of each, whose seconds go into ``first`` ({name: seconds}) when given."""
     times = {name: [] for name in commands}
     for repeat in range(repeats + 1):
-        for name, argv in commands.items():
-            took = whole_command(argv)
+        for name, command in commands.items():
+            argv, env = command if isinstance(command, tuple) else (command, None)
+            took = whole_command(argv, env)
             if repeat:
                 times[name].append(took)
+            elif first is not None:
+                first[name] = took
     return times
 
 
+@contextmanager
+def private_daemon():
+    """The environment of commands served by a grader daemon of their own (in a temporary folder, started
+    by the first command), stopped at the end."""
+    with tempfile.TemporaryDirectory(prefix="nnhw-bench-d-") as folder:
+        env = {"NNHW_DAEMON": "1", "NNHW_DAEMON_DIR": folder}
+        try:
+            yield env
+        finally:
+            whole_command([sys.executable, "-m", "autograder", "daemon", "--stop"], env)
+
+
+def grade_command(path, daemon=None):
+    """``python -m autograder grade PATH``: in its own process, or served by ``daemon`` (its env)."""
+    return [sys.executable, "-m", "autograder", "grade", str(path)], daemon or DIRECT
+
+
 def whole_commands(reference, typical, repeats, cached):
-    """Print one submission's whole command (every region filled, and the 0-point ones unfilled) against
-    the baseline, run in turn; returns their times."""
-    times = side_by_side({"numpy": [sys.executable, "-c", "import numpy"],
-                          "grade": [sys.executable, "-m", "autograder", "grade", str(reference)],
-                          "typical": [sys.executable, "-m", "autograder", "grade", str(typical)]}, repeats)
+    """Print one submission's whole command (every region filled, and the 0-point ones unfilled; in its
+    own process, and served by a grader daemon) against the baseline, run in turn; returns their times."""
+    first = {}
+    with private_daemon() as daemon:
+        times = side_by_side({"numpy": [sys.executable, "-c", "import numpy"],
+                              "grade": grade_command(reference),
+                              "typical": grade_command(typical),
+                              "daemon": grade_command(reference, daemon),
+                              "daemon typical": grade_command(typical, daemon)}, repeats, first)
     baseline = statistics.median(times["numpy"])
     print(f"bytecode cache {'on (a cache of their own, as Python keeps by default)' if cached else 'as the environment says'}:")
     print(f"  python -c 'import numpy'         {spread(times['numpy'])}")
-    for key, label in (("grade", "grade <reference>"), ("typical", "grade <0-point unfilled>")):
+    for key, label in (("grade", "grade <reference>"), ("typical", "grade <0-point unfilled>"),
+                       ("daemon", "grade <reference>, daemon"), ("daemon typical", "grade <0-point unfilled>, daemon")):
         pairs = statistics.median(g / b for g, b in zip(times[key], times["numpy"]))
-        print(f"  python -m autograder {label:<25}{spread(times[key])}   {statistics.median(times[key]) / baseline:.2f}x "
+        print(f"  python -m autograder {label:<33}{spread(times[key])}   {statistics.median(times[key]) / baseline:.2f}x "
               f"numpy (median of run-by-run ratios {pairs:.2f}x)")
+    print(f"  the first command served by the daemon, which started it: {first['daemon'] * 1e3:.0f} ms "
+          f"({first['daemon'] / baseline:.1f}x numpy)")
     return times
 
 

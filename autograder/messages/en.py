@@ -222,6 +222,13 @@ MESSAGES = {
     "notice:unread": "{where}: {reason}; not graded",
     "notice:sandbox": "sandbox: {isolation}",
 
+    # --- the grader daemon (daemon/) ---
+    "daemon:starting": "autograder: starting the grader daemon, which makes later `grade` commands fast; it "
+                       "exits after {minutes} idle minutes (stop it now: python -m autograder daemon --stop; "
+                       "never start it: {switch})",
+    "daemon:none": "no grader daemon is running",
+    "daemon:stopped": "stopped {count} grader daemon(s)",
+
     # --- Gradescope (gradescope/run.py) ---
     "gradescope:nothing_graded": "Nothing could be graded: {error}. {how}",
     "gradescope:how_to_submit": "Upload the files of your <name>_<student id>_{package} folder (the {package} "

@@ -192,6 +192,12 @@ MESSAGES = {
     "notice:unread": "{where}：{reason}；未评分",
     "notice:sandbox": "沙箱：{isolation}",
 
+    # --- 评分守护进程 ---
+    "daemon:starting": "autograder：正在启动评分守护进程，之后的 `grade` 命令会更快；它空闲 {minutes} 分钟后自动退出"
+                       "（立即停止：python -m autograder daemon --stop；不要启动它：{switch}）",
+    "daemon:none": "没有正在运行的评分守护进程",
+    "daemon:stopped": "已停止 {count} 个评分守护进程",
+
     # --- Gradescope ---
     "gradescope:nothing_graded": "没有可以评分的内容：{error}。{how}",
     "gradescope:how_to_submit": "请上传你的 <姓名>_<学号>_{package} 文件夹中的文件（含 .py 文件的 {package} 包，或 "

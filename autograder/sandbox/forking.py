@@ -108,6 +108,14 @@ class ForkServer:
             self.process.wait()
             self.process = None
 
+    def inherit(self) -> None:
+        """In a fork of the process that started the server (a command served by the grader daemon): go on
+        using the same server, which stays the other process's: never waited for, killed or stopped here.
+        If it dies, the next run starts one of this process's own."""
+        with self.lock:
+            if self.process is not None:
+                self.process = _Inherited(self.process.pid)
+
     def shutdown(self) -> None:
         """Stop the server (at the grader's exit; a later run starts it again)."""
         starting = self.process
@@ -117,6 +125,23 @@ class ForkServer:
             starting.kill()
         with self.lock:
             self._stop()
+
+
+class _Inherited:
+    """A ``Popen`` stand-in for a server that is another process's child: alive as long as its socket
+    takes requests (``send`` finds out)."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+
+    def poll(self) -> None:
+        return None
+
+    def kill(self) -> None:
+        pass
+
+    def wait(self) -> None:
+        pass
 
 
 _SERVER_LOCK = threading.Lock()

@@ -1,0 +1,281 @@
+"""The grader daemon: ``python -m autograder.daemon.server SOCKET``, started by a ``grade`` command.
+
+A command's cost is mostly start-up: the interpreter, the grader's imports, the sandbox's fork server
+(a second interpreter importing NumPy), the reference's arrays and the table's library. The daemon pays
+them once, then serves each command from a fork of itself: a fresh copy of a warm grader that takes on
+the command's folder, environment, umask and stdin/stdout/stderr (``client.py``), runs the command
+line exactly as ``python -m autograder`` would, reports its exit status and ends. Nothing of one command
+outlives it, and the daemon itself never runs a command, let alone student code: sections run in the
+sandbox, forked by the fork server, as in any grader process.
+
+One daemon per socket (its key, ``address.py``), held by an flock for the daemon's life; it exits after
+``address.idle_seconds()`` without commands, or when asked (``python -m autograder daemon --stop``).
+It talks only to processes of its own user (SO_PEERCRED). Its stderr is its log, beside the socket.
+"""
+
+import fcntl
+import gc
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+
+from ..sandbox.forking import fork_server
+from . import address, protocol
+from .client import peer_uid
+
+REQUEST_TIMEOUT = 5.0          # seconds for a connected command to send its request
+LOG_FD = 2
+
+
+def main(path: str) -> int:
+    lock = os.open(path[:-len(".sock")] + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return 0                           # another daemon serves this socket (or is starting to)
+    os.ftruncate(2, 0)                     # the log (stderr) is this daemon's alone
+    global LOG_FD
+    LOG_FD = os.dup(2)
+    os.set_inheritable(LOG_FD, False)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    listener = listen(path)
+    try:
+        warm_up()
+        serve(listener, path)
+    finally:
+        forget(path, listener)
+    return 0
+
+
+def listen(path):
+    """The listening socket at ``path`` (a stale one, of a daemon that died, is replaced), mode 0600.
+    Commands may connect at once; they wait in the backlog while the daemon warms up."""
+    try:
+        os.unlink(path)                    # the lock is ours: no live daemon listens there
+    except FileNotFoundError:
+        pass
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    previous = os.umask(0o177)
+    try:
+        listener.bind(path)
+    finally:
+        os.umask(previous)
+    listener.listen(64)
+    return listener
+
+
+def forget(path, listener):
+    """Stop listening: new commands start a new daemon; those in the backlog grade in their own process."""
+    try:
+        os.unlink(path)                    # the lock is still ours: the socket at ``path`` is this daemon's
+    except OSError:
+        pass
+    listener.close()
+
+
+def warm_up():
+    """Everything a command would do once per process, done here once: imports, the fork server, the
+    sections' packages, the reference's arrays and timings, a table drawn (rich's lazy imports). Then
+    the heap is frozen, so that a fork's garbage collections never copy these pages."""
+    import io
+
+    from rich.console import Console
+
+    from .. import cli
+    from ..grade import grade
+    from ..paths import REFERENCE_DIR
+    from ..render import render_terminal
+    from ..sandbox import warm_up as start_sandbox
+
+    start_sandbox().join()
+    cli.build_parser()
+    report = grade(REFERENCE_DIR)
+    for lang in ("en", "zh"):
+        render_terminal(report, lang=lang, console=Console(file=io.StringIO(), width=120, highlight=False))
+    cli._one_line_errors()
+    gc.collect()
+    gc.freeze()
+
+
+class State:
+    def __init__(self):
+        self.started = time.monotonic()
+        self.last = self.started
+        self.commands = 0
+        self.workers = set()
+
+
+def serve(listener, path):
+    state = State()
+    idle = address.idle_seconds()
+    while True:
+        reap(state)
+        now = time.monotonic()
+        if state.workers:
+            state.last = now
+        remaining = idle - (now - state.last)
+        if remaining <= 0:
+            return
+        listener.settimeout(min(remaining, 1.0))        # wakes to reap the commands that ended
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        with connection:
+            if peer_uid(connection) != os.geteuid():
+                continue
+            if not answer(connection, state):
+                return
+        state.last = time.monotonic()
+
+
+def reap(state):
+    for pid in list(state.workers):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            state.workers.discard(pid)
+
+
+def answer(connection, state) -> bool:
+    """Serve one connection; False when it asked the daemon to stop."""
+    connection.settimeout(REQUEST_TIMEOUT)
+    try:
+        data, fds, _, _ = socket.recv_fds(connection, protocol.MAX_MESSAGE, protocol.STDIO)
+    except OSError:
+        return True
+    try:
+        request = protocol.decode(data)
+        verb = request and request["verb"]
+        if verb == "grade" and len(fds) == protocol.STDIO:
+            state.commands += 1
+            fork_server().start()          # one that died is replaced here, not in every command's fork
+            pid = os.fork()
+            if pid == 0:
+                command(connection, request, fds)           # never returns
+            state.workers.add(pid)
+        elif verb == "status":
+            now = time.monotonic()
+            connection.send(f"pid {os.getpid()}, up {now - state.started:.0f} s, idle {now - state.last:.0f} s, "
+                            f"{state.commands} commands served, {len(state.workers)} running".encode())
+        elif verb == "stop":
+            connection.send(b"stopping")
+            return False
+    except OSError:
+        pass
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return True
+
+
+# --- a command, in a fork of the daemon ----------------------------------------------------------------
+
+def command(connection, request, fds):
+    """Become the command: its stdio, folder, environment and umask; run it; report; exit. Never returns."""
+    try:
+        for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+            signal.signal(number, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        adopt(request, fds)
+        connection.settimeout(None)
+        connection.send(protocol.STARTED)
+    except BaseException:                  # noqa: B036 - the command gone, or not adoptable: nothing ran
+        log(traceback.format_exc())
+        os._exit(1)
+    ended = threading.Event()
+    threading.Thread(target=watch, args=(connection, ended), name="command-watch", daemon=True).start()
+    status = run(request["argv"])
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:              # noqa: B036 - as the interpreter: a failed flush is status 120
+            status = 120 if status is not None else status
+    ended.set()
+    try:
+        connection.send(protocol.INTERRUPTED if status is None else protocol.exit_message(status))
+    except OSError:
+        pass
+    os._exit(0)
+
+
+def log(text):
+    """A line in the daemon's log (its stderr, kept as LOG_FD: a command's fork has the command's)."""
+    try:
+        os.write(LOG_FD, f"{time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {text}\n".encode())
+    except OSError:
+        pass
+
+
+def adopt(request, fds):
+    """Take on the command's stdio, folder, environment and umask, and forget what this process cached
+    from the daemon's (the temporary folder); the daemon's fork server is shared, never stopped here."""
+    import tempfile
+
+    for fd, target in zip(fds, (0, 1, 2)):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"])
+    os.umask(request["umask"])
+    tempfile.tempdir = None
+    stdout, stderr = request["streams"]
+    sys.stdout = reopen(1, stdout)
+    sys.stderr = reopen(2, stderr)
+    sys.argv = [os.path.join(address.REPO, "autograder", "__main__.py"), *request["argv"]]
+    fork_server().inherit()
+
+
+def reopen(fd, stream):
+    """A text stream on ``fd`` with the command's (encoding, errors, line_buffering)."""
+    encoding, errors, line_buffering = stream or ("utf-8", "strict", False)
+    return open(fd, "w", buffering=1 if line_buffering else -1, encoding=encoding, errors=errors, closefd=False)
+
+
+def watch(connection, ended):
+    """The command's Ctrl-C (or the command gone): a KeyboardInterrupt here, as it would be there."""
+    try:
+        connection.recv(protocol.MAX_MESSAGE)
+    except OSError:
+        pass
+    if not ended.is_set():
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+def run(argv) -> int | None:
+    """``python -m autograder *argv`` in this process: its exit status, None for a KeyboardInterrupt."""
+    from ..cli import main
+    try:
+        return main(argv) or 0
+    except SystemExit as error:
+        return exit_status(error)
+    except KeyboardInterrupt as error:
+        traceback.print_exception(error)
+        return None
+    except BaseException as error:         # noqa: B036 - the interpreter prints it and exits 1
+        sys.excepthook(type(error), error, error.__traceback__)
+        return 1
+
+
+def exit_status(error: SystemExit) -> int:
+    """What the interpreter makes of an uncaught SystemExit."""
+    if error.code is None:
+        return 0
+    if isinstance(error.code, int):
+        return error.code & 0xFF
+    print(error.code, file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or not sys.argv[1].endswith(".sock"):
+        sys.exit("usage: python -m autograder.daemon.server SOCKET (a path ending in .sock)")
+    sys.exit(main(sys.argv[1]))
