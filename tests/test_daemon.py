@@ -20,7 +20,7 @@ import pytest
 
 from autograder import REPO_ROOT
 from autograder.daemon import address, client
-from autograder.paths import HANDOUT_DIR, REFERENCE_DIR
+from autograder.paths import HANDOUT_DIR
 from tests import hostile, kits
 
 STARTING = "starting the grader daemon"
@@ -251,6 +251,18 @@ def test_an_idle_daemon_exits_and_takes_its_socket_with_it(daemon):
     assert done.returncode == 0, done.stderr
     assert wait_until(lambda: not processes_of(daemon.folder) and not daemon.sockets(), 15), \
         f"an idle daemon (1 s) is still there: {processes_of(daemon.folder)}, {daemon.sockets()}"
+
+
+def test_a_daemon_whose_grader_changed_leaves(daemon, monkeypatch):
+    daemon.grade(HANDOUT_DIR)
+    assert processes_of(daemon.folder), "no daemon was started"
+    changed = REPO_ROOT / "autograder" / "daemon" / "__init__.py"
+    times = changed.stat()
+    try:
+        os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns + 1_000_000_000))
+        assert wait_until(lambda: not processes_of(daemon.folder)), "a daemon of an older grader stayed"
+    finally:
+        os.utime(changed, ns=(times.st_atime_ns, times.st_mtime_ns))
 
 
 def test_stop_stops_it(daemon):

@@ -111,15 +111,19 @@ class State:
 
 
 def serve(listener, path):
+    """Answer connections until idle for ``address.idle_seconds()``, asked to stop, or stale: once the
+    grader's files changed, commands go to a new daemon (another key), and this one leaves when its own
+    commands have ended."""
     state = State()
     idle = address.idle_seconds()
+    key = os.path.basename(path)[:-len(".sock")]
     while True:
         reap(state)
         now = time.monotonic()
         if state.workers:
             state.last = now
         remaining = idle - (now - state.last)
-        if remaining <= 0:
+        if remaining <= 0 or (not state.workers and address.key() != key):
             return
         listener.settimeout(min(remaining, 1.0))        # wakes to reap the commands that ended
         try:
