@@ -15,8 +15,10 @@ Every probe ``run(pkg, x, out)`` reads its inputs from ``x`` and writes arrays i
 so what was computed before an exception is kept. ``pkg`` has the package's modules as attributes.
 """
 
+import binascii
 import os
 import pickle
+import struct
 import sys
 import traceback
 from collections import OrderedDict
@@ -496,9 +498,35 @@ def _where(exc):
 def _save(path, arrays, status, error, where):
     tmp = f"{path}.{os.getpid()}.tmp"             # forked copies of this process must not share one
     with open(tmp, "wb") as f:
-        np.savez(f, __status__=np.array(status), __error__=np.frombuffer(error.encode(), np.uint8),
-                 __where__=np.frombuffer(where.encode(), np.uint8), **arrays)
+        f.write(_npz({"__status__": np.array(status), "__error__": np.frombuffer(error.encode(), np.uint8),
+                      "__where__": np.frombuffer(where.encode(), np.uint8), **arrays}))
     os.replace(tmp, path)
+
+
+def _npz(arrays):
+    """The bytes of an uncompressed ``.npz`` of ``arrays`` ({name: ndarray}), as ``np.load`` reads it.
+
+    Written here rather than by ``np.savez``, whose zipfile costs a run ~1.5 ms for its first probe and
+    ~0.4 ms for each other (this: ~0.5 ms and ~0.1 ms). Each member is a ``.npy`` of format 1.0 with the
+    header ``np.save`` writes (the grader matches it exactly); the zip is the plainest (APPNOTE 4.3):
+    stored, no extra fields, no zip64 (a probe's arrays are far below 4 GiB).
+    """
+    local, central, offset = [], [], 0
+    for key, array in arrays.items():
+        header = f"{{'descr': '{array.dtype.str}', 'fortran_order': False, 'shape': {array.shape}, }}"
+        header += " " * (-(10 + len(header) + 1) % 64) + "\n"        # data aligned on 64 bytes, as np.save
+        data = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1")
+        data += array.tobytes()                                       # C order, whatever the array's
+        name, crc = f"{key}.npy".encode(), binascii.crc32(data)
+        # needs version 2.0, no flags, stored, 1980-01-01 00:00, crc, both sizes, name length, no extra field
+        fields = (20, 0, 0, 0, 0x21, crc, len(data), len(data), len(name), 0)
+        local += [struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields), name, data]
+        # made by version 2.0, the same fields, no comment, disk 0, no attributes, the local header's offset
+        central += [struct.pack("<4sH5H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, offset), name]
+        offset += 30 + len(name) + len(data)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(arrays), len(arrays), len(directory), offset, 0)
+    return b"".join(local) + directory + end
 
 
 class _Package:

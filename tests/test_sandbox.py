@@ -678,6 +678,43 @@ def test_read_results_reads_np_saves_own_headers_without_numpys_parser(tmp_path,
         assert results["probe"][key].dtype == expected.dtype, f"{key}: {results['probe'][key].dtype}"
 
 
+def test_the_probes_results_are_read_as_numpy_reads_them_by_the_exact_header_match(tmp_path, monkeypatch):
+    """The runner writes its .npz itself (not by np.savez): a valid zip that np.load reads, and read_results
+    reads the same arrays from it, every header by the exact match."""
+    import zipfile
+    from autograder import probes
+    out = tmp_path / "out"
+    out.mkdir()
+    rng = np.random.default_rng(2)
+    arrays = {"matrix": rng.standard_normal((6, 5)), "fortran": np.asfortranarray(rng.standard_normal((3, 2))),
+              "strided": np.arange(20.0)[::3], "scalar": np.array(2.5), "empty": np.zeros((0, 3)),
+              "mask": np.array([True, False]), "small": np.arange(-3, 3, dtype=np.int8),
+              "big": np.arange(4, dtype=np.uint64) * 2**62, "single": np.ones((2, 3, 4), np.float32),
+              "half": np.full(3, 0.5, np.float16), "swapped": np.arange(4, dtype=">f8")}
+    probes._save(str(out / "probe.npz"), arrays, probes.RAISED, "ValueError: naïve", "activations.py:12")
+    with zipfile.ZipFile(out / "probe.npz") as archive:
+        assert archive.testzip() is None, "a member's CRC does not match its data"
+    with np.load(out / "probe.npz") as loaded:
+        numpy_read = {key: loaded[key] for key in loaded.files}
+
+    def refuse(*args):
+        raise AssertionError("NumPy's header parser was used for a header the runner wrote")
+    monkeypatch.setattr(np.lib.format, "read_array_header_1_0", refuse)
+    monkeypatch.setattr(np.lib.format, "read_array_header_2_0", refuse)
+    results = read_results(out).get("probe", {})
+
+    assert sorted(results) == sorted(numpy_read) == sorted([*arrays, "__status__", "__error__", "__where__"]), \
+        f"members: read_results {sorted(results)}, np.load {sorted(numpy_read)}"
+    for key, expected in arrays.items():
+        for reader, got in (("np.load", numpy_read[key]), ("read_results", results[key])):
+            assert got.shape == expected.shape and got.dtype.kind == expected.dtype.kind, \
+                f"{reader} {key}: {got.dtype} {got.shape}, written {expected.dtype} {expected.shape}"
+            np.testing.assert_array_equal(got, expected, err_msg=f"{reader} {key}")
+    assert int(results["__status__"]) == probes.RAISED, f"status {results['__status__']}"
+    assert bytes(results["__error__"]).decode() == "ValueError: naïve", f"error {results['__error__']}"
+    assert bytes(results["__where__"]).decode() == "activations.py:12", f"where {results['__where__']}"
+
+
 def test_read_results_of_a_missing_or_symlinked_directory_is_empty(tmp_path):
     assert read_results(tmp_path / "nowhere") == {}, "a missing directory should give no results"
     elsewhere = tmp_path / "elsewhere"
@@ -1092,3 +1129,27 @@ def test_a_copy_of_a_trusted_source_runs_as_its_own_file(tmp_path):
                 if text.strip() == "return PROBES[name][1]")
     assert f"RAISED {scratch / 'runner.py'} {line} return PROBES[name][1]" in outcome.output, \
         f"the traceback does not point into the run's own copy: {outcome.output}"
+
+
+def test_two_copies_of_a_trusted_source_in_one_run_each_name_their_own_file(tmp_path):
+    """The first copy a run runs gets the cached code renamed in place; a second, byte-identical one must
+    not rename the first's: each keeps its own file in its code and its tracebacks."""
+    scratch = in_folder(tmp_path, "scratch")
+    source = (REPO_ROOT / "autograder" / "probes.py").read_bytes()
+    for name in ("first", "second"):
+        (scratch / f"{name}.py").write_bytes(source)
+    outcome = run(tmp_path, """
+        import os, sys, traceback
+        sys.path.insert(0, os.getcwd())
+        import first, second
+        for module in (first, second):
+            print("FILE", module.__name__, module.__file__, module.run_probe.__code__.co_filename)
+            try:
+                module.make_inputs_of("no such probe")
+            except KeyError as error:
+                print("RAISED", module.__name__, traceback.extract_tb(error.__traceback__)[-1].filename)
+    """)
+    for name in ("first", "second"):
+        path = scratch / f"{name}.py"
+        assert f"FILE {name} {path} {path}" in outcome.output, f"{name}'s code names another file: {outcome.output}"
+        assert f"RAISED {name} {path}" in outcome.output, f"{name}'s traceback names another file: {outcome.output}"
