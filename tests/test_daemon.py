@@ -304,6 +304,15 @@ def test_the_key_changes_with_a_source_the_interpreter_or_the_environment(tmp_pa
     monkeypatch.setattr(sys, "executable", sys.executable + "-other")
     assert address.key({}) != first, "another interpreter did not change the key"
     monkeypatch.undo()
+    packages = tmp_path / "venv" / "site-packages"
+    packages.mkdir(parents=True)
+    monkeypatch.setattr(address, "REPO", str(repo))
+    monkeypatch.setattr(sys, "path", [*sys.path, str(packages)])
+    with_packages = address.key({})
+    (packages / "numpy-9.9.dist-info").mkdir()
+    os.utime(packages, ns=(0, packages.stat().st_mtime_ns + 1_000_000_000))
+    assert address.key({}) != with_packages, "a package installed did not change the key"
+    monkeypatch.undo()
     monkeypatch.setattr(address, "REPO", str(repo))
     rubric = repo / "autograder" / "rubric.py"
     os.utime(rubric, ns=(rubric.stat().st_atime_ns, rubric.stat().st_mtime_ns + 1))

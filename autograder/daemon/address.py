@@ -1,7 +1,8 @@
 """Where a user's grader daemon listens, and which daemon a command may use.
 
 A daemon serves one grader: one set of sources (their sizes and modification times, as Python's own
-bytecode cache checks them), one interpreter, and the environment the grader's caches depend on. Its
+bytecode cache checks them), one interpreter and its installed packages (site-packages' modification
+time), and the environment the grader's caches depend on. Its
 socket is named by a key made of all three, so that a command always reaches a daemon that would grade
 exactly as the command itself would; a changed grader gets a new daemon, and the old one idles out.
 
@@ -76,6 +77,9 @@ def key(environ=os.environ) -> str:
         digest.update(f"{name}={environ.get(name, '')}\0".encode(errors="surrogateescape"))
     for relative, size, modified in _sources():
         digest.update(f"{relative}\0{size}\0{modified}\0".encode(errors="surrogateescape"))
+    for folder in sys.path:                # a package installed or removed (NumPy, rich) changes these
+        if os.path.basename(folder) == "site-packages":
+            digest.update(f"{_stat(folder)}\0".encode(errors="surrogateescape"))
     return digest.hexdigest()
 
 
@@ -112,6 +116,7 @@ def _sources():
 
 
 def _stat(relative):
+    """[(relative, size, mtime in ns)] of a path relative to the repository (or absolute); [] if none."""
     try:
         info = os.stat(os.path.join(REPO, relative))
     except OSError:
