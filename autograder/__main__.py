@@ -10,6 +10,8 @@ GRADING_VERBS = ("grade", "grade-all", "gradescope-run", "demo")
 
 
 # The verb the user's grader daemon runs (``daemon/``): one submission, where start-up is most of the cost.
+# Handed to the daemon first, before anything of the grader is imported; graded here only when no daemon
+# takes it (NNHW_DAEMON=0, no private folder for its socket, or a daemon that cannot start).
 DAEMON_VERBS = ("grade",)
 
 

@@ -166,6 +166,7 @@ def answer(connection, state) -> bool:
                 command(connection, request, fds)           # never returns
             state.workers.add(pid)
         elif verb == "status":
+            reap(state)
             now = time.monotonic()
             connection.send(f"pid {os.getpid()}, up {now - state.started:.0f} s, idle {now - state.last:.0f} s, "
                             f"{state.commands} commands served, {len(state.workers)} running".encode())
@@ -259,24 +260,14 @@ def run(argv) -> int | None:
     from ..cli import main
     try:
         return main(argv) or 0
-    except SystemExit as error:
-        return exit_status(error)
+    except SystemExit as error:            # argparse's, the one raiser: --help (0) or a usage error (2)
+        return error.code & 0xFF if isinstance(error.code, int) else 0 if error.code is None else 1
     except KeyboardInterrupt as error:
         traceback.print_exception(error)
         return None
     except BaseException as error:         # noqa: B036 - the interpreter prints it and exits 1
         sys.excepthook(type(error), error, error.__traceback__)
         return 1
-
-
-def exit_status(error: SystemExit) -> int:
-    """What the interpreter makes of an uncaught SystemExit."""
-    if error.code is None:
-        return 0
-    if isinstance(error.code, int):
-        return error.code & 0xFF
-    print(error.code, file=sys.stderr)
-    return 1
 
 
 if __name__ == "__main__":
