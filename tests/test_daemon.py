@@ -105,6 +105,8 @@ def test_the_first_command_starts_the_daemon_and_both_print_what_a_direct_run_pr
     assert len(daemon.sockets()) == 1, f"expected one daemon socket, found {daemon.sockets()}"
     status = daemon.verb()
     assert "2 commands served" in status.stdout, f"the second command was not served by the daemon: {status}"
+    assert wait_until(lambda: "warm" in daemon.verb().stdout.replace("warming up", "")), \
+        f"the daemon did not finish warming up once its commands ended: {daemon.verb().stdout}"
 
 
 def in_a_terminal(daemon, path, switch, columns):

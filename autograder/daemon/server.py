@@ -79,25 +79,35 @@ def forget(path, listener):
 
 
 def warm_up():
-    """Everything a command would do once per process, done here once: imports, the fork server, the
-    sections' packages, the reference's arrays and timings, a table drawn (rich's lazy imports). Then
-    the heap is frozen, so that a fork's garbage collections never copy these pages."""
-    import io
+    """What every command needs before it can start: the grader's and rich's imports, the fork server.
+    The rest of a command's once-per-process work waits for ``warm_up_fully``."""
+    import rich.console  # noqa: F401  (imported for every command, as the grading core and the table)
 
-    from rich.console import Console
-
-    from .. import cli
-    from ..grade import grade
-    from ..paths import REFERENCE_DIR
-    from ..render import render_terminal
+    from .. import cli, grade, render  # noqa: F401
     from ..sandbox import warm_up as start_sandbox
 
     start_sandbox().join()
     cli.build_parser()
+    cli._one_line_errors()
+    gc.freeze()
+
+
+def warm_up_fully():
+    """Everything else a command would do once per process: the sections' packages, the reference's
+    arrays and timings, a table drawn (rich's lazy imports). Done once no command runs, after the first
+    (which does it for itself meanwhile, as a command in its own process would: the first command does
+    not wait for this). Then the heap is frozen, so that a fork's garbage collections never copy it."""
+    import io
+
+    from rich.console import Console
+
+    from ..grade import grade
+    from ..paths import REFERENCE_DIR
+    from ..render import render_terminal
+
     report = grade(REFERENCE_DIR)
     for lang in ("en", "zh"):
         render_terminal(report, lang=lang, console=Console(file=io.StringIO(), width=120, highlight=False))
-    cli._one_line_errors()
     gc.collect()
     gc.freeze()
 
@@ -108,6 +118,7 @@ class State:
         self.last = self.started
         self.commands = 0
         self.workers = set()
+        self.warm = False          # warm_up_fully done
 
 
 def serve(listener, path):
@@ -125,7 +136,12 @@ def serve(listener, path):
         remaining = idle - (now - state.last)
         if remaining <= 0 or (not state.workers and address.key() != key):
             return
-        listener.settimeout(min(remaining, 1.0))        # wakes to reap the commands that ended
+        if state.commands and not state.workers and not state.warm:
+            warm_up_fully()
+            state.warm = True
+            continue
+        # Wakes to reap the commands that ended; often, while the warm-up waits for them to end.
+        listener.settimeout(min(remaining, 1.0 if state.warm or not state.commands else 0.02))
         try:
             connection, _ = listener.accept()
         except TimeoutError:
@@ -169,7 +185,8 @@ def answer(connection, state) -> bool:
             reap(state)
             now = time.monotonic()
             connection.send(f"pid {os.getpid()}, up {now - state.started:.0f} s, idle {now - state.last:.0f} s, "
-                            f"{state.commands} commands served, {len(state.workers)} running".encode())
+                            f"{state.commands} commands served, {len(state.workers)} running, "
+                            f"{'warm' if state.warm else 'warming up'}".encode())
         elif verb == "stop":
             connection.send(b"stopping")
             return False
