@@ -321,6 +321,15 @@ def test_the_key_changes_with_a_source_the_interpreter_or_the_environment(tmp_pa
     assert address.key({}) != first, "a changed source did not change the key"
 
 
+def test_a_relative_folder_is_the_commands_own(daemon, tmp_path):
+    relative = os.path.relpath(daemon.folder, tmp_path)
+    done = daemon.grade(HANDOUT_DIR, env={address.DIR_VARIABLE: relative}, cwd=tmp_path)
+    again = daemon.grade(HANDOUT_DIR, env={address.DIR_VARIABLE: relative}, cwd=tmp_path)
+    assert done.returncode == again.returncode == 0, (done.stderr, again.stderr)
+    assert STARTING not in again.stderr and len(daemon.sockets()) == 1, \
+        f"a relative NNHW_DAEMON_DIR did not reach the same daemon: {again.stderr!r}, {daemon.sockets()}"
+
+
 def test_socket_folder_is_private(daemon):
     daemon.grade(HANDOUT_DIR)
     info = os.stat(daemon.folder)

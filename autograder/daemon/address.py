@@ -54,6 +54,7 @@ def folder(environ=os.environ) -> str | None:
     if not chosen:
         runtime = environ.get("XDG_RUNTIME_DIR")
         chosen = os.path.join(runtime, "nnhw") if runtime else f"/tmp/nnhw-{os.geteuid()}"
+    chosen = os.path.abspath(chosen)       # the daemon runs in another folder
     try:
         os.mkdir(chosen, 0o700)
     except FileExistsError:
