@@ -177,7 +177,8 @@ def build_parser():
     p.set_defaults(run=_grade_all)
     p = verbs.add_parser("daemon", help="the grader daemon that makes `grade` fast: show it, or --stop it "
                                         "(NNHW_DAEMON=0: `grade` never starts it)")
-    p.add_argument("--stop", action="store_true", help="stop every grader daemon of this user")
+    p.add_argument("--stop", action="store_true", help="stop every grader daemon of this user (each takes no "
+                                                       "new command, and ends once those it runs have ended)")
     p.set_defaults(run=_daemon)
     return parser
 

@@ -248,6 +248,46 @@ def test_a_served_command_imports_none_of_the_grader(daemon, tmp_path):
     assert heavy == [], f"a command served by the daemon imported {heavy}: its cost is its imports"
 
 
+def test_a_daemon_stopped_during_a_command_finishes_it_and_is_replaced_at_once(daemon, tmp_path):
+    looping = kits.write_package(tmp_path / "looping", {**kits.reference_regions(),
+                                                         **hostile._both(hostile.HOSTILE["infinite loop"])})
+    daemon.grade(HANDOUT_DIR)
+    command = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(looping)], cwd=REPO_ROOT,
+                               env=daemon.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        time.sleep(1.0)
+        assert "stopped 1" in daemon.verb("--stop").stdout, "the daemon was not stopped"
+        started = time.monotonic()
+        after = daemon.grade(HANDOUT_DIR)
+        took = time.monotonic() - started
+        assert after.returncode == 0 and "Total: 0.00 / 10" in after.stdout, after.stderr
+        assert took < 15, f"a command after the daemon stopped mid-command took {took:.1f} s"
+        assert STARTING in after.stderr, f"no new daemon was started: {after.stderr!r}"
+        assert "1 commands served" in daemon.verb().stdout, "the new daemon did not serve the command"
+        out, _ = command.communicate(timeout=COMMAND_TIMEOUT)
+        # As graded without a daemon (tests/hostile.py): the looping ReLU runs to its timeout (its runs
+        # were not ended with the daemon) and loses its 2 points, no more.
+        assert command.returncode == 0 and "Total: 8.00 / 10" in out and "timed out after 10 s" in out, \
+            f"stopping the daemon changed how the command it was running ended: {out[-900:]}"
+    finally:
+        command.kill()
+        command.wait()
+
+
+def test_a_lock_held_without_a_daemon_costs_a_command_a_second_at_most(daemon):
+    import fcntl
+
+    path = address.socket_path({**os.environ, **daemon.env})
+    with open(path[:-len(".sock")] + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)               # a daemon's lock, and no socket: the new one gives up
+        started = time.monotonic()
+        done = daemon.grade(HANDOUT_DIR)
+        took = time.monotonic() - started
+    assert done.returncode == 0 and "Total: 0.00 / 10" in done.stdout, done.stderr
+    assert took < 10, f"the command waited {took:.1f} s for a daemon that could not start"
+    assert not daemon.sockets(), f"a daemon started without its lock: {daemon.sockets()}"
+
+
 def test_an_idle_daemon_exits_and_takes_its_socket_with_it(daemon):
     done = daemon.grade(HANDOUT_DIR, env={address.IDLE_VARIABLE: "1"})
     assert done.returncode == 0, done.stderr

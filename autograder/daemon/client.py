@@ -20,6 +20,9 @@ from . import address, protocol
 
 START_TIMEOUT = 60.0           # seconds for a new daemon to warm up (imports, fork server, one grade)
 CONNECT_POLL = 0.01            # seconds between tries to reach a daemon being started
+# Seconds to go on trying after the daemon started here ended at once (another held the socket's lock,
+# and that one listens within milliseconds of taking it).
+LOST_RACE_GRACE = 1.0
 FORWARDED_SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
 
 
@@ -91,8 +94,10 @@ def _wait_for(path, daemon):
         connection = connect(path)
         if connection is not None:
             return connection
-        if daemon.poll() is not None and daemon.returncode != 0:
-            return None
+        if daemon.poll() is not None:
+            if daemon.returncode != 0:
+                return None
+            deadline = min(deadline, time.monotonic() + LOST_RACE_GRACE)
         time.sleep(CONNECT_POLL)
     return None
 

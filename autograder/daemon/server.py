@@ -8,8 +8,9 @@ line exactly as ``python -m autograder`` would, reports its exit status and ends
 outlives it, and the daemon itself never runs a command, let alone student code: sections run in the
 sandbox, forked by the fork server, as in any grader process.
 
-One daemon per socket (its key, ``address.py``), held by an flock for the daemon's life; it exits after
-``address.idle_seconds()`` without commands, or when asked (``python -m autograder daemon --stop``).
+One daemon per socket (its key, ``address.py``), held by an flock while it listens; it exits after
+``address.idle_seconds()`` without commands, or when asked (``python -m autograder daemon --stop``, or
+SIGTERM): it stops listening at once, and exits once the commands it runs have ended.
 It talks only to processes of its own user (SO_PEERCRED). Its stderr is its log, beside the socket.
 """
 
@@ -29,6 +30,9 @@ from .client import peer_uid
 
 REQUEST_TIMEOUT = 5.0          # seconds for a connected command to send its request
 LOG_FD = 2
+# The daemon's own descriptors (its lock and its listening socket), which a command's fork closes: a
+# fork holding the lock would keep the next daemon from starting after this one ended.
+OWN_FDS = []
 
 
 def main(path: str) -> int:
@@ -44,12 +48,26 @@ def main(path: str) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     listener = listen(path)
+    OWN_FDS.extend((lock, listener.fileno()))
+    state = State()
     try:
         warm_up()
-        serve(listener, path)
+        serve(listener, path, state)
     finally:
         forget(path, listener)
+        os.close(lock)                     # a new daemon may start now
+        finish(state)
     return 0
+
+
+def finish(state):
+    """Wait for the commands still running: their sections' runs are forked by this daemon's fork
+    server, which ends with it (a second SIGTERM does not wait)."""
+    for pid in state.workers:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
 
 
 def listen(path):
@@ -121,11 +139,10 @@ class State:
         self.warm = False          # warm_up_fully done
 
 
-def serve(listener, path):
+def serve(listener, path, state):
     """Answer connections until idle for ``address.idle_seconds()``, asked to stop, or stale: once the
     grader's files changed, commands go to a new daemon (another key), and this one leaves when its own
     commands have ended."""
-    state = State()
     idle = address.idle_seconds()
     key = os.path.basename(path)[:-len(".sock")]
     while True:
@@ -203,6 +220,8 @@ def answer(connection, state) -> bool:
 def command(connection, request, fds):
     """Become the command: its stdio, folder, environment and umask; run it; report; exit. Never returns."""
     try:
+        for fd in OWN_FDS:
+            os.close(fd)
         for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(number, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
