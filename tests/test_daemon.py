@@ -167,6 +167,20 @@ def test_files_and_scores_are_those_of_a_direct_run_and_land_in_the_commands_fol
         assert files == direct, "a command served by the daemon wrote other results than a direct run"
 
 
+def test_commands_at_once_are_served_at_once(daemon, tmp_path):
+    stubs = tmp_path / "stubs"
+    shutil.copytree(HANDOUT_DIR, stubs / "hw1_student")
+    expected = daemon.grade(stubs / "hw1_student", switch="0").stdout
+    daemon.grade(stubs / "hw1_student")                # the daemon is up
+    commands = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(stubs / "hw1_student")],
+                                 cwd=REPO_ROOT, env=daemon.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True) for _ in range(4)]
+    for command in commands:
+        out, err = command.communicate(timeout=COMMAND_TIMEOUT)
+        assert command.returncode == 0 and out == expected, f"a command among four at once: {err[-500:]}"
+    assert "5 commands served" in daemon.verb().stdout, "the four commands were not all served by the daemon"
+
+
 def test_bad_input_is_the_same_one_line_error(daemon, tmp_path):
     daemon.grade(HANDOUT_DIR)                          # the daemon is up for the next one
     served = daemon.grade(tmp_path / "nope")
