@@ -5,7 +5,10 @@ Every figure is a median with its spread ``[min-max]`` and a ratio to that basel
 * one submission: the whole command ``python -m autograder grade <reference>`` (and on the same
   submission with the 0-point regions unfilled), in its own process (``NNHW_DAEMON=0``) and served by a
   grader daemon (``autograder/daemon/``; its first command, which starts it, is printed apart), run in
-  turn with the baseline so that a busy moment of the machine weighs on all; as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
+  turn with the baseline so that a busy moment of the machine weighs on all; the daemon's fork server
+  prepares a command's sandboxes while it waits, so its commands are measured after other commands
+  (which leave it a core or none), and once right after another of its own, with no pause (its
+  sandboxes then mostly made on the spot); as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
   compiled at each start) and with a bytecode cache of their own, as Python keeps by default;
 * a class of N submissions (copies of the reference, and every fifth one a mutant from tests/mutants.py)
   graded by ``autograder.batch.grade_all`` with 2 workers: the time of each submission (its report's
@@ -46,6 +49,7 @@ from tests.mutants import MUTANTS
 
 MUTANT_EVERY = 5
 DIRECT = {"NNHW_DAEMON": "0"}          # a command that grades in its own process (no grader daemon)
+PAUSE = 0.3                            # seconds between two commands measured side by side
 
 
 def spread(seconds):
@@ -61,13 +65,19 @@ def whole_command(argv, env=None):
     return time.perf_counter() - start
 
 
-def side_by_side(commands, repeats, first=None):
+def side_by_side(commands, repeats, first=None, no_pause=()):
     """{name: [seconds]} of whole commands (an argv, or (argv, env) for ``whole_command``) run in turn,
-    after one warm-up run of each, whose seconds go into ``first`` ({name: seconds}) when given."""
+    after one warm-up run of each, whose seconds go into ``first`` ({name: seconds}) when given.
+
+    Each starts ``PAUSE`` seconds after the one before, as a TA's commands do, but those named in
+    ``no_pause``: a grader daemon prepares its next command's sandboxes in that pause, which must not
+    weigh on the next command measured (on two cores that may be one core's two threads)."""
     times = {name: [] for name in commands}
     for repeat in range(repeats + 1):
         for name, command in commands.items():
             argv, env = command if isinstance(command, tuple) else (command, None)
+            if name not in no_pause:
+                time.sleep(PAUSE)
             took = whole_command(argv, env)
             if repeat:
                 times[name].append(took)
@@ -100,14 +110,17 @@ def whole_commands(reference, typical, repeats, cached):
     with private_daemon() as daemon:
         times = side_by_side({"numpy": [sys.executable, "-c", "import numpy"],
                               "grade": grade_command(reference),
-                              "typical": grade_command(typical),
                               "daemon": grade_command(reference, daemon),
-                              "daemon typical": grade_command(typical, daemon)}, repeats, first)
+                              "typical": grade_command(typical),
+                              "daemon typical": grade_command(typical, daemon),
+                              "daemon again": grade_command(reference, daemon)}, repeats, first,
+                             no_pause=("daemon again",))
     baseline = statistics.median(times["numpy"])
     print(f"bytecode cache {'on (a cache of their own, as Python keeps by default)' if cached else 'as the environment says'}:")
     print(f"  python -c 'import numpy'         {spread(times['numpy'])}")
     for key, label in (("grade", "grade <reference>"), ("typical", "grade <0-point unfilled>"),
-                       ("daemon", "grade <reference>, daemon"), ("daemon typical", "grade <0-point unfilled>, daemon")):
+                       ("daemon", "grade <reference>, daemon"), ("daemon typical", "grade <0-point unfilled>, daemon"),
+                       ("daemon again", "grade <reference>, daemon, no pause")):
         pairs = statistics.median(g / b for g, b in zip(times[key], times["numpy"]))
         print(f"  python -m autograder {label:<33}{spread(times[key])}   {statistics.median(times[key]) / baseline:.2f}x "
               f"numpy (median of run-by-run ratios {pairs:.2f}x)")

@@ -6,6 +6,7 @@ forked by the fork server leaves the server without children). Every test runs t
 fork server and as a fresh interpreter.
 """
 
+import itertools
 import os
 import re
 import shutil
@@ -38,9 +39,17 @@ run_child = sandbox.run_child
 
 @pytest.fixture(autouse=True, params=["fork server", "fresh"])
 def launch_kind(request, monkeypatch):
-    """Every ``run_child`` of this module, once through the fork server and once fresh."""
-    monkeypatch.setitem(globals(), "run_child",
-                        partial(sandbox.run_child, fork_server_ok=request.param == "fork server"))
+    """Every ``run_child`` of this module, once through the fork server and once fresh. As root, a run of
+    the fork server's is a prepared run (see zygote.py), prepared on the spot: the same code as one
+    prepared ahead, which ``test_runs_prepared_ahead_...`` checks."""
+    served = request.param == "fork server"
+
+    def checked_run_child(*args, **kwargs):
+        outcome = sandbox.run_child(*args, fork_server_ok=served, **kwargs)
+        expected = ("now", "ahead") if served and isolation_mode() == "root" else ("",)
+        assert outcome.prepared in expected, f"a {request.param} run was prepared {outcome.prepared!r}"
+        return outcome
+    monkeypatch.setitem(globals(), "run_child", checked_run_child)
     return request.param
 
 
@@ -860,7 +869,7 @@ def test_a_grader_killed_mid_run_leaves_nothing(tmp_path, launch_kind):
     if launch_kind == "fresh":
         assert len(processes_of(scratch)) == 5, f"the test should see the grader, launcher, supervisor, " \
             f"child and daemon: {processes_of(scratch)}"
-    elif isolation_mode() == "root":      # the server forks the supervisor straight into the namespaces
+    elif isolation_mode() == "root":      # a prepared run: the server forks the supervisor into its namespaces
         assert len(run) == 4, f"the test should see the fork server, supervisor, child and daemon: {run}"
     else:
         assert len(run) == 5, f"the test should see the fork server, launcher, supervisor, child and daemon: {run}"
@@ -1032,6 +1041,128 @@ def test_a_run_cannot_touch_the_fork_server_or_the_next_run(tmp_path, launch_kin
     assert not Path(np.__file__).with_name("left.py").exists(), "a run wrote into NumPy"
     for line in ("TMP False", "ENV 1 None", "NUMPY [1.0, 1.0] False 2 False False", "RANDOM True"):
         assert line in after.output.splitlines(), f"the next run saw the first one's changes: {after.output}"
+
+
+# --- runs prepared ahead (the grader daemon's fork server, as root) ----------------------------------------
+
+AHEAD_PROBE = """
+    import os
+    print("RUN", os.getuid(), os.getcwd() == os.environ["HOME"], os.sched_getscheduler(0) == os.SCHED_OTHER,
+          sorted(os.listdir(".")), os.stat("child.py").st_uid == os.getuid())
+    open("out/written", "w").write("mine")
+"""
+
+
+def served_ahead(server, tmp_path, name, limits=FAST, seconds=30):
+    """Runs in new scratch folders until one was prepared ahead (the server prepares only once it has
+    had no request for a while, at the idle scheduling class): that run's outcome and scratch."""
+    deadline = time.monotonic() + seconds
+    for attempt in itertools.count():
+        scratch = in_folder(tmp_path, f"{name}{attempt}")
+        (scratch / "child.py").write_text(textwrap.dedent(AHEAD_PROBE))
+        outcome = sandbox.run_child(scratch, "child.py", [], limits)
+        if outcome.prepared == "ahead" or time.monotonic() > deadline:
+            return outcome, scratch
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def ahead_server(monkeypatch):
+    """A fork server that prepares 2 runs ahead, as the grader daemon's does (it prepares a submission's
+    worth), in place of this process's."""
+    from autograder.sandbox.forking import ForkServer
+    server = ForkServer()
+    server.ahead = 2
+    monkeypatch.setattr(sandbox.child, "fork_server", lambda: server)
+    yield server
+    server.shutdown()
+
+
+@root_only
+@pytest.mark.parametrize("launch_kind", ["fork server"], indirect=True)
+def test_runs_prepared_ahead_are_used_and_are_sandboxed_as_any_run(tmp_path, launch_kind, ahead_server):
+    first, _ = served_ahead(ahead_server, tmp_path, "first", seconds=0)    # the server learns the limits
+    assert first.prepared == "now" and first.ok, f"the first run: {first}"
+    outcome, scratch = served_ahead(ahead_server, tmp_path, "next")
+    assert outcome.prepared == "ahead", f"no run was prepared ahead in 30 s: {outcome}"
+    uid = run_uid(outcome)
+    assert uid >= UID_BASE and uid != run_uid(first), f"a prepared run's uid: {outcome.isolation}"
+    assert outcome.ok and f"RUN {uid} True True ['child.py', 'out'] True" in outcome.output, \
+        f"a prepared run must see its own scratch folder as its home, given to its uid, at the normal " \
+        f"scheduling class: {outcome}"
+    assert (scratch / "out" / "written").read_text() == "mine", "a prepared run's writes must reach the grader"
+    assert outcome.isolation == first.isolation.replace(str(run_uid(first)), str(uid)), \
+        f"a prepared run is isolated as any: {outcome.isolation} / {first.isolation}"
+    runs = {}
+    for name, source in (("polluter", POLLUTER), ("inspector", INSPECTOR)):
+        time.sleep(0.2)
+        scratch = in_folder(tmp_path, name)
+        (scratch / "child.py").write_text(textwrap.dedent(source))
+        runs[name] = sandbox.run_child(scratch, "child.py", [], FAST)
+        assert processes_of(scratch, run_uid(runs[name])) == [], f"the {name} left processes"
+    for line in ("TMP False", "ENV 1 None", "NUMPY [1.0, 1.0] False 2 False False", "RANDOM True"):
+        assert line in runs["inspector"].output.splitlines(), \
+            f"a run saw an earlier one's changes: {runs['polluter']} / {runs['inspector']}"
+
+
+@root_only
+@pytest.mark.parametrize("launch_kind", ["fork server"], indirect=True)
+def test_runs_prepared_ahead_end_with_their_limits_and_their_server(tmp_path, launch_kind, ahead_server):
+    outcome, _ = served_ahead(ahead_server, tmp_path, "first")
+    assert outcome.prepared == "ahead", f"no run was prepared ahead in 30 s: {outcome}"
+    deadline = time.monotonic() + 30
+    while len(children_of(ahead_server.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    prepared = set(children_of(ahead_server.pid))
+    assert len(prepared) == 2, f"the server should hold 2 prepared runs, not {prepared}"
+    other = Limits(timeout=2.0, memory=2**30)        # other rlimits: the prepared runs do not fit
+    scratch = in_folder(tmp_path, "other")
+    (scratch / "child.py").write_text("print('other')")
+    assert sandbox.run_child(scratch, "child.py", [], other).prepared == "now", "a run of other limits"
+    deadline = time.monotonic() + 10
+    while prepared & set(children_of(ahead_server.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not prepared & set(children_of(ahead_server.pid)), "runs prepared for other limits must end"
+    outcome, _ = served_ahead(ahead_server, tmp_path, "again", other)
+    assert outcome.prepared == "ahead", f"none prepared for the new limits in 30 s: {outcome}"
+    prepared = set(children_of(ahead_server.pid))
+    server_pid = ahead_server.pid
+    ahead_server.shutdown()
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in prepared | {str(server_pid)}) and \
+            time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in prepared if os.path.exists(f"/proc/{pid}")]
+    assert not left, f"prepared runs outlived their server: {left}"
+
+
+CANNOT_MOUNT = """
+import errno, marshal, os, socket, sys
+sys.path.insert(0, sys.argv[1])
+import jail, zygote
+def refused(path):
+    raise OSError(errno.ENOSYS, "open_tree: function not implemented")
+jail.open_tree = refused
+zygote.OWN_NAMESPACE_FDS[0] = -1
+prepared, its_supervisor = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+zygote.PREPARED.append(prepared)
+scratch = sys.argv[2]
+config = {"mode": "root", "scratch": scratch, "uid_base": 1, "rlimits": [],
+          "layout": [("ro", "/usr", "/usr"), ("rw", scratch, scratch)]}
+print(zygote.go(marshal.dumps(config), config, []), zygote.CANNOT_PREPARE, zygote.PREPARED,
+      its_supervisor.recv(16) == b"")
+"""
+
+
+@pytest.mark.parametrize("launch_kind", ["fork server"], indirect=True)
+def test_a_kernel_that_cannot_mount_a_scratch_folder_into_a_prepared_run_gets_launchers(tmp_path, launch_kind):
+    """Before Linux 5.2 (no open_tree): the server prepares no more runs and forks ``jail.run``'s launcher,
+    which builds the run in one go, for this run and every later one."""
+    result = subprocess.run([sys.executable, "-c", CANNOT_MOUNT, str(REPO_ROOT / "autograder" / "sandbox"),
+                             str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["False", "True", "[]", "True"], \
+        f"the server must fall back, end its prepared runs and prepare no more: {result.stdout} " \
+        f"{result.stderr[-2000:]}"
 
 
 @namespaces_only

@@ -102,8 +102,10 @@ def warm_up():
     import rich.console  # noqa: F401  (imported for every command, as the grading core and the table)
 
     from .. import cli, grade, render  # noqa: F401
+    from ..rubric import SECTIONS
     from ..sandbox import warm_up as start_sandbox
 
+    fork_server().ahead = len(SECTIONS)    # a command's runs are prepared while the daemon waits for it
     start_sandbox().join()
     cli.build_parser()
     cli._one_line_errors()

@@ -41,6 +41,9 @@ class ForkServer:
         self.process: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.starts = 0
+        # Runs the server prepares ahead, as root, while it has nothing to do (see zygote.py): a process
+        # that grades one submission after another with pauses between, the grader daemon, sets it.
+        self.ahead = 0
 
     def __repr__(self):
         state = "running" if self.alive() else "given up" if self.starts >= MAX_STARTS else "not running"
@@ -79,7 +82,8 @@ class ForkServer:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, *PYTHON_FLAGS, ZYGOTE, str(theirs.fileno()), *map(str, TRUSTED_SOURCES)],
+                [sys.executable, *PYTHON_FLAGS, ZYGOTE, str(theirs.fileno()), str(self.ahead),
+                 *map(str, TRUSTED_SOURCES)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 env={**CHILD_ENV, "HOME": "/"}, cwd="/", pass_fds=(theirs.fileno(),), start_new_session=True)
         except OSError:

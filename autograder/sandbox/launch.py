@@ -243,7 +243,8 @@ def to_outcome(mode: str, watch: Watch, elapsed: float, describe_isolation,
     if mode == "none" and "pid" in reports and "exit" not in reports:
         _kill_group(int(reports["pid"][0]))
     return ChildOutcome(ending=ending, exit_code=exit_code, output=watch.output.text(),
-                        elapsed=elapsed, isolation=describe_isolation(mode, reports.get("uid", ["?"])[0]))
+                        elapsed=elapsed, isolation=describe_isolation(mode, reports.get("uid", ["?"])[0]),
+                        prepared=reports.get("prepared", [""])[0])
 
 
 def _kill_group(pgid: int) -> None:

@@ -49,6 +49,10 @@ class ChildOutcome:
     isolation : str
         What confined it, e.g. ``"namespaces pid+mount+net+ipc+uts, uid 2000001234, ..."`` or
         ``"reduced: no namespaces ..."``.
+    prepared : str
+        As root through the fork server, when its sandbox was made: ``"ahead"`` (before it was asked
+        for: the grader daemon's) or ``"now"``; ``""`` for a run made in one go (a fresh run, a user
+        namespace's). The same sandbox either way.
     """
 
     ending: str
@@ -56,6 +60,7 @@ class ChildOutcome:
     output: str
     elapsed: float
     isolation: str
+    prepared: str = ""
 
     @property
     def ok(self) -> bool:
