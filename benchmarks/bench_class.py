@@ -8,7 +8,7 @@ Every figure is a median with its spread ``[min-max]`` and a ratio to that basel
   turn with the baseline so that a busy moment of the machine weighs on all; the daemon's fork server
   prepares a command's sandboxes while it waits, so its commands are measured after other commands
   (which leave it a core or none), and once right after another of its own, with no pause (its
-  sandboxes then mostly made on the spot); as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
+  sandboxes then made in the short gap between the two, or on request); as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
   compiled at each start) and with a bytecode cache of their own, as Python keeps by default;
 * a class of N submissions (copies of the reference, and every fifth one a mutant from tests/mutants.py)
   graded by ``autograder.batch.grade_all`` with 2 workers: the time of each submission (its report's
