@@ -24,10 +24,6 @@ that is not filled in yet stops the script with one line naming it, and exit cod
 
 ``--weight-decay L`` adds the L2 penalty ``L sum ||W||^2`` to the loss (the optional regularisation part).
 
-``--dtype float32`` trains in single precision end to end (parameters, activations, gradients, optimiser
-state); the default float64 is what the grader and the gradient checks use. A float32 run's files end in
-``_float32``.
-
 ``--task sine`` (the optional regression part) trains ``1 -> 64 -> 64 -> 1`` tanh units with Adam on 1000
 points of ``sin(x)``, x in [-5, 5], with the mean absolute error (``--loss l1``, the default) or the mean
 squared error (``--loss mse``); it writes ``sine_<loss>_seed<seed>.json`` and ``.png`` (the fit against
@@ -75,14 +71,13 @@ class Config:
     momentum: float = 0.9
     seed: int = 0
     weight_decay: float = 0.0
-    dtype: str = "float64"
 
     @property
     def name(self):
         """The run's file name stem, e.g. ``lr0.05_h16_seed0`` (``_wd0.001`` added with weight decay,
         ``_float32`` in single precision)."""
         decay = f"_wd{self.weight_decay:g}" if self.weight_decay else ""
-        return f"lr{self.lr:g}_h{self.hidden}_seed{self.seed}{decay}{_dtype_suffix(self.dtype)}"
+        return f"lr{self.lr:g}_h{self.hidden}_seed{self.seed}{decay}"
 
     @property
     def label(self):
@@ -136,8 +131,7 @@ def train_epoch(model, split, batch_size, rng, epoch):
 def train(config, data, progress):
     """Train one model with ``config`` on ``data`` (an ``Iris``), showing a bar on ``progress``."""
     model = initialize_model(n_classes=data.train.Y.shape[1], hidden=config.hidden, seed=config.seed,
-                             lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay,
-                             dtype=config.dtype)
+                             lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
     rng = np.random.default_rng(config.seed)
     log = Logger()
     task = progress.add_task(config.label, total=config.epochs, status="")
@@ -231,8 +225,7 @@ def main(argv=None):
         parser.error("--loss is for --task sine; Iris trains with the cross-entropy")
     d = Config()
     base = Config(_given(args.lr, d.lr), _given(args.hidden, d.hidden), _given(args.epochs, d.epochs),
-                  _given(args.batch_size, d.batch_size), args.momentum, args.seed, args.weight_decay,
-                  args.dtype)
+                  _given(args.batch_size, d.batch_size), args.momentum, args.seed, args.weight_decay)
     out = Path(args.out)
     data = Iris()
     try:
@@ -272,13 +265,12 @@ class SineConfig:
     batch_size: int = 32
     seed: int = 0
     weight_decay: float = 0.0
-    dtype: str = "float64"
 
     @property
     def name(self):
         """The run's file name stem, e.g. ``sine_l1_seed0``."""
         decay = f"_wd{self.weight_decay:g}" if self.weight_decay else ""
-        return f"sine_{self.loss}_seed{self.seed}{decay}{_dtype_suffix(self.dtype)}"
+        return f"sine_{self.loss}_seed{self.seed}{decay}"
 
     @property
     def label(self):
@@ -305,7 +297,7 @@ def check_sine_regions(X, Y, loss):
 def train_sine(config, data, progress):
     """Train the regression with ``config`` on ``data`` (a ``Sine``); returns (model, Logger, test MAE)."""
     model = initialize_regressor(hidden=(config.hidden, config.hidden), loss=config.loss, optimizer="adam",
-                                 seed=config.seed, weight_decay=config.weight_decay, dtype=config.dtype,
+                                 seed=config.seed, weight_decay=config.weight_decay,
                                  lr=config.lr)
     rng = np.random.default_rng(config.seed)
     log = Logger()
@@ -347,7 +339,7 @@ def main_sine(parser, args):
     s = SineConfig()
     config = SineConfig(_given(args.loss, s.loss), _given(args.lr, s.lr), _given(args.hidden, s.hidden),
                         _given(args.epochs, s.epochs), _given(args.batch_size, s.batch_size), args.seed,
-                        args.weight_decay, args.dtype)
+                        args.weight_decay)
     out, data = Path(args.out), Sine()
     try:
         check_sine_regions(data.train.X[:4], data.train.Y[:4], config.loss)
@@ -368,14 +360,8 @@ def main_sine(parser, args):
 
 
 def _rest(config):
-    """The hyperparameters a sweep keeps from the flags: epochs, batch size, momentum, seed, weight decay,
-    dtype."""
-    return config.epochs, config.batch_size, config.momentum, config.seed, config.weight_decay, config.dtype
-
-
-def _dtype_suffix(dtype):
-    """``_float32`` for a single-precision run; nothing for the default float64."""
-    return "" if dtype == "float64" else f"_{dtype}"
+    """The hyperparameters a sweep keeps from the flags: epochs, batch size, momentum, seed, weight decay."""
+    return config.epochs, config.batch_size, config.momentum, config.seed, config.weight_decay
 
 
 def _given(value, default):
@@ -436,8 +422,6 @@ def build_parser():
                    help=f"train {len(SWEEP)} (lr, hidden) settings; write sweep.md and curves.png")
     p.add_argument("--weight-decay", type=_non_negative, default=0.0,
                    help="lambda of the L2 penalty lambda * sum ||W||^2 added to the loss (default 0: none)")
-    p.add_argument("--dtype", choices=("float64", "float32"), default=d.dtype,
-                   help=f"the network's floating-point type (default {d.dtype})")
     p.add_argument("--task", choices=("iris", "sine"), default="iris",
                    help="iris (default): the classification; sine: the optional regression of sin(x)")
     p.add_argument("--loss", choices=REGRESSION_LOSSES,

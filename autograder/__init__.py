@@ -1,15 +1,15 @@
 """nnhw's autograder: the hidden reference, the handout generator, and trusted grading.
 
-``make_submission`` (the kit's one region parser) lives at the repository root so that students have it
-too; it is imported from there.
+``regions`` (the kit's one region parser) lives at the repository root so that students have it too;
+it is imported from there.
 """
 
 import importlib
 import os
 import sys
 
-# The repository's folder. As a str here: pathlib costs ~12 ms to import, and `python -m autograder grade`
-# with the grader daemon running imports nothing else of the grader (see ``daemon/``).
+# The repository's folder. As a str here: pathlib is not imported yet when ``__main__`` starts the fork
+# server, which comes before any other import.
 REPO = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 if REPO not in sys.path:                    # `python -m autograder` from another folder still finds it
     sys.path.insert(0, REPO)

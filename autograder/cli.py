@@ -10,17 +10,21 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 
 from . import sandbox
 from .messages import LANGS, default_lang
 from .paths import HANDOUT_DIR
+
+# Gradescope's visibility values (``render.gradescope.VISIBILITIES``, not imported: the CLI stays light).
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 
 
 class OutputError(Exception):
     """A file the TA asked for could not be written."""
 
 
-def _handout(args):
+def _handout(args: argparse.Namespace) -> int:
     from . import handout
 
     if args.check:
@@ -38,7 +42,7 @@ def _handout(args):
     return 0
 
 
-def _grade(args):
+def _grade(args: argparse.Namespace) -> int:
     # Looked up at call time: the grading core is its own module, and tests put a fake one in its place.
     report = importlib.import_module("autograder.grade").grade(args.path, timeout=args.timeout)
     from .render import render_terminal, write_feedback, write_results_json     # rich: once there is a report
@@ -59,30 +63,45 @@ def _grade(args):
     return 0
 
 
-def _demo(args):
+def _demo(args: argparse.Namespace) -> int:
     importlib.import_module("autograder.demo").run_demo()
     return 0
 
 
-def _gradescope(args):
+def _gradescope(args: argparse.Namespace) -> int:
     try:
-        members = importlib.import_module("autograder.gradescope").build_autograder_zip(args.out, lang=args.lang)
+        members = importlib.import_module("autograder.gradescope").build_autograder_zip(
+            args.out, lang=args.lang, visibility=args.visibility)
     except OSError as e:
         raise OutputError(f"cannot write {args.out} ({e.strerror or e})") from None
     print(f"wrote {args.out} ({len(members)} files, {os.path.getsize(args.out) / 1024:.0f} KiB)")
     return 0
 
 
-def _gradescope_run(args):
+def _gradescope_run(args: argparse.Namespace) -> int:
     return importlib.import_module("autograder.gradescope").run_gradescope(args.root, timeout=args.timeout,
                                                                            lang=args.lang)
 
 
-def _grade_all(args):
+def _prairielearn(args: argparse.Namespace) -> int:
+    try:
+        files = importlib.import_module("autograder.prairielearn").build_prairielearn(args.out, lang=args.lang)
+    except OSError as e:
+        raise OutputError(f"cannot write {e.filename or args.out} ({e.strerror or e})") from None
+    print(f"wrote {args.out}/: {len(files)} files (Dockerfile, info.json, serverFilesCourse/nnhw/)")
+    return 0
+
+
+def _prairielearn_run(args: argparse.Namespace) -> int:
+    return importlib.import_module("autograder.prairielearn").run_prairielearn(args.root, timeout=args.timeout,
+                                                                               lang=args.lang)
+
+
+def _grade_all(args: argparse.Namespace) -> int:
     batch = importlib.import_module("autograder.batch")
     try:
         result = batch.grade_all(args.dir, args.out, jobs=args.jobs, force=args.force, timeout=args.timeout,
-                                 lang=args.lang)
+                                 lang=args.lang, only=args.only, threshold=args.similarity_threshold)
     except OSError as e:
         raise OutputError(f"cannot write {e.filename or args.out} ({e.strerror or e})") from None
     except KeyboardInterrupt:
@@ -96,29 +115,23 @@ def _grade_all(args):
     return 0
 
 
-def _daemon(args):
-    from .daemon import client
-    from .messages import default_lang, msg, text
-
-    live = [(path, answer) for path in client.sockets() if (answer := client.ask(path, "status"))]
-    if args.stop:
-        stopped = sum(client.stop(path) for path, _ in live)
-        print(text(msg("daemon:stopped", count=stopped), default_lang()))
-        return 0
-    for path, answer in live:
-        print(f"{path}: {answer}")
-    if not live:
-        print(text(msg("daemon:none"), default_lang()))
-    return 0
-
-
-def _jobs(text):
+def _jobs(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of jobs")
     return int(text)
 
 
-def _seconds(text):
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
+    return value
+
+
+def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -128,7 +141,7 @@ def _seconds(text):
     return value
 
 
-def build_parser():
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m autograder", description="nnhw's autograder")
     verbs = parser.add_subparsers(dest="verb", required=True)
     p = verbs.add_parser("handout", help="generate hw1_student/ from the reference (or --check, --zip)")
@@ -154,7 +167,24 @@ def build_parser():
     p.add_argument("--out", default="autograder.zip", help="the zip to write (default: %(default)s)")
     p.add_argument("--lang", choices=LANGS, default="en",
                    help="language of the results students see on Gradescope (default: %(default)s)")
+    p.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                   help="when students see the tests, their points and feedback: Gradescope's `visibility` "
+                        "(default: %(default)s)")
     p.set_defaults(run=_gradescope)
+    p = verbs.add_parser("prairielearn", help="write PrairieLearn's external grader into OUT: the image's "
+                                              "Dockerfile, info.json, serverFilesCourse/nnhw/ (its entrypoint)")
+    p.add_argument("--out", required=True, metavar="OUT", help="the folder to write into")
+    p.add_argument("--lang", choices=LANGS, default="en",
+                   help="language of the results students see on PrairieLearn (default: %(default)s)")
+    p.set_defaults(run=_prairielearn)
+    p = verbs.add_parser("prairielearn-run", help="what the entrypoint runs: grade ROOT/student into "
+                                                  "ROOT/results/results.json, whatever happens")
+    p.add_argument("root", metavar="ROOT", help="PrairieLearn's /grade, or a test's stand-in")
+    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
+                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    p.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of results.json (default: the one the files were built for)")
+    p.set_defaults(run=_prairielearn_run)
     p = verbs.add_parser("gradescope-run", help="what the zip's run_autograder runs: grade ROOT/submission "
                                                 "into ROOT/results/results.json, whatever happens")
     p.add_argument("root", metavar="ROOT", help="Gradescope's /autograder, or a test's stand-in")
@@ -173,17 +203,18 @@ def build_parser():
     p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
                    help="wall-clock seconds allowed to each section's run (default: %(default)g)")
     p.add_argument("--lang", choices=LANGS, default=default_lang(),
-                   help="language of the feedback, results.json and summary (default: from the locale, %(default)s)")
+                   help="language of the feedback, results.json and summary (default: from the locale, %(default)s); "
+                        "another language regrades nothing")
+    p.add_argument("--only", action="append", metavar="ID",
+                   help="grade again only the student with this id (repeatable); the rest is kept as it is")
+    p.add_argument("--similarity-threshold", type=_fraction, default=None, metavar="S",
+                   help="list in similarity.csv the pairs of students whose code is at least this similar, "
+                        "from 0 to 1 (default: the one calibrated on honest solutions; see the README)")
     p.set_defaults(run=_grade_all)
-    p = verbs.add_parser("daemon", help="the grader daemon that makes `grade` fast: show it, or --stop it "
-                                        "(NNHW_DAEMON=0: `grade` never starts it)")
-    p.add_argument("--stop", action="store_true", help="stop every grader daemon of this user (each takes no "
-                                                       "new command, and ends once those it runs have ended)")
-    p.set_defaults(run=_daemon)
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
@@ -194,10 +225,10 @@ def main(argv=None):
         return 2
 
 
-def _one_line_errors():
+def _one_line_errors() -> tuple[type[Exception], ...]:
     """What a verb raises when it could not do its job for a reason the TA can act on: one line, exit 2.
     Imported here, when one was raised, so that no verb loads the modules that define the others'."""
-    from make_submission import RegionError
+    from regions import RegionError
 
     from .load import SubmissionError
     return RegionError, SubmissionError, OutputError, sandbox.SandboxError

@@ -123,10 +123,17 @@ MISTAKES = {
         lambda got, x, e: _matches(got, "dW2", e["dW"] + e["dW2"]) or _matches(got, "db2", e["db"] + e["db2"]),
         _BACKWARD, r"\+="),
     # CrossEntropy
+    # The line of the sum over the batch: a sum with no axis (a row's sum, axis=1, is not the mistake).
     "ce_sum_not_mean": Mistake(lambda got, x, e: _matches(got, "loss", e["loss"] * len(x["L"])), _FORWARD,
-                               r"sum|return"),
+                               r"^(?!.*axis).*\bsum\b|return"),
     "ce_no_logsumexp": Mistake(lambda got, x, e: "lossbig" in got and not np.all(np.isfinite(got["lossbig"])),
                                _FORWARD, r"log|exp"),
+    # The notes at logits of ±1000: named only when the ordinary case is right.
+    "ce_log_eps": Mistake(lambda got, x, e: _matches(got, "loss", e["loss"]) and np.all(np.isfinite(got["lossbig"]))
+                          and not close(got["lossbig"], e["lossbig"]), _FORWARD, r"log"),
+    "ce_grad_through_probabilities": Mistake(lambda got, x, e: _matches(got, "dL", e["dL"])
+                                             and np.all(np.isfinite(got["lossbig"]))
+                                             and not close(got["dLbig"], e["dLbig"]), _BACKWARD, r"/|log"),
     "ce_grad_no_mean": Mistake(lambda got, x, e: _matches(got, "dL", e["dL"] * len(x["L"])), _BACKWARD,
                                r"return|=\s*\("),
     "ce_grad_logits": Mistake(lambda got, x, e: any(_matches(got, "dL", (scores - x["Y"]) / len(x["L"]))

@@ -8,9 +8,7 @@ import json
 import os
 import pickle
 import re
-import shutil
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -19,17 +17,17 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from make_submission import MANIFEST, is_unfilled
+from regions import MANIFEST, is_unfilled
 
 from . import hybrid, probes
 from .handout import generate
 from .judge import ProbeResult, SectionContext, judge_section
 from .load import load_submission
-from .paths import REFERENCE_DIR
 from .messages import msg
 from .report import NOT_IMPLEMENTED, NOT_RUN, CheckResult, GradeReport, SectionResult
 from .rubric import SECTIONS
-from .sandbox import Limits, SandboxError, read_results, run_child, scratch_root
+from .runs import run_child
+from .sandbox import Limits, read_results, scratch_root
 
 DEFAULT_TIMEOUT = Limits.timeout          # seconds per section; the sandbox defines it
 
@@ -51,45 +49,10 @@ def _reference_package():
 
 @lru_cache(maxsize=None)
 def expected(probe):
-    """The reference's arrays for one probe (computed once per process).
-
-    A timing probe's reference times come from ``reference_timings``: a child like the students', so
-    that the two ratios are measured alike (one BLAS thread, the same limits).
-    """
-    if probes.is_timing(probe):
-        return reference_timings()[probe]
+    """The reference's arrays for one probe (computed once per process)."""
     arrays, status, error, _ = probes.run_probe(probe, _reference_package(), inputs_of(probe))
     assert status == probes.OK, f"the reference fails probe {probe}: {error}"
     return arrays
-
-
-_TIMINGS = threading.Lock()
-
-
-def reference_timings():
-    """{timing probe: {"t_code", "t_numpy"}} for the reference, timed in a sandboxed child of its own,
-    once per process (threads asking at once wait for the one run).
-
-    Only trusted code runs there (the reference package and the probes); a timing that fails leaves
-    empty arrays, and the vectorised checks then carry no timing line (timings never decide points).
-    """
-    with _TIMINGS:
-        return _time_reference()
-
-
-@lru_cache(maxsize=None)
-def _time_reference():
-    names = [p for p in probes.PROBES if probes.is_timing(p)]
-    with tempfile.TemporaryDirectory(prefix="nnhw-reference-timing-", dir=scratch_root()) as scratch:
-        scratch = Path(scratch)
-        shutil.copytree(REFERENCE_DIR, scratch / probes.PACKAGE, ignore=shutil.ignore_patterns("__pycache__"))
-        _write_runner(scratch, tuple(names))
-        try:
-            run_child(scratch, "runner.py", names, Limits())
-        except SandboxError:            # a timing is never worth a grade: the student's stands alone
-            return {p: {} for p in names}
-        raw = read_results(scratch / "out")
-    return {p: {k: v for k, v in raw.get(p, {}).items() if not k.startswith("__")} for p in names}
 
 
 @lru_cache(maxsize=None)
@@ -123,13 +86,13 @@ def _write_runner(scratch, names):
     (scratch / "out").mkdir()
 
 
-def grade(path, *, timeout=DEFAULT_TIMEOUT, jobs=None):
+def grade(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None) -> GradeReport:
     """Grade the submission at ``path`` (a package folder, an upload folder, a zip or a submission.md).
 
     Raises ``load.SubmissionError`` when nothing can be graded; otherwise returns the report, whatever
     the score. ``jobs`` sections are graded at once (default: one more than the number of CPUs: a
     section's run spends part of its time waiting on pipes and on its processes' start and end, which
-    the next one fills; `bench_grade` has the figures).
+    the next one fills).
     """
     start = time.monotonic()
     loaded = load_submission(path, pristine_manifest())
@@ -156,13 +119,9 @@ def grade_section(section, regions, limits):
     if all(is_unfilled(texts.get(rid, "")) for rid in section.regions):
         return _not_implemented(section, texts), ""
     inputs = {p: inputs_of(p) for p in probes.probes_of(section.name)}
-    timed = any(probes.is_timing(p) for p in inputs)
-    if timed and not _time_reference.cache_info().currsize:
-        # Started by a section that will wait for it, so no timing child outlives the grading.
-        threading.Thread(target=reference_timings, name="reference-timings", daemon=True).start()
     # The reference's arrays (cached per process) before the child starts: another section's child
-    # runs meanwhile, so this costs the grader nothing on a second core.
-    reference = {p: expected(p) for p in inputs if not probes.is_timing(p)}
+    # runs meanwhile, on the other core.
+    reference = {p: expected(p) for p in inputs}
     with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-", dir=scratch_root()) as scratch:
         scratch = Path(scratch)
         spans = hybrid.build(scratch / probes.PACKAGE, section, texts)
@@ -171,7 +130,6 @@ def grade_section(section, regions, limits):
         raw = read_results(scratch / "out")
     results = {name: ProbeResult.from_child(arrays) for name, arrays in raw.items()}
     ctx = SectionContext(section, texts, outcome.ending, hybrid.locator(spans))
-    reference |= {p: expected(p) for p in inputs if probes.is_timing(p)}     # waits for the timing child
     checks = judge_section(ctx, results, reference, inputs)
     result = SectionResult(section.name, section.points, checks, outcome.ending, round(outcome.elapsed, 3))
     return result, outcome.isolation

@@ -2,7 +2,7 @@
 
 Outside the regions every byte is copied; inside a region the full-line comments (the hints) stay and
 the code becomes ``raise NotImplementedError("<region id>")``. A manifest, ``_handout.json``, records each
-module's regions and the hash of its text outside them, so ``make_submission`` can tell a student which
+module's regions and the hash of its text outside them, so ``make_submission.py`` can tell a student which
 files were edited outside the regions.
 """
 
@@ -11,8 +11,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from make_submission import (MANIFEST, PACKAGE, RegionError, find_regions, outside_text, read_source,
-                             split_lines, splice, text_hash, write_atomically)
+from regions import (MANIFEST, PACKAGE, RegionError, find_regions, outside_text, read_source, split_lines,
+                     splice, text_hash, write_atomically)
 
 from .paths import HANDOUT_DIR, KIT_FILES, REFERENCE_DIR, REPO_ROOT, STUDENT_README
 from .rubric import SECTIONS

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from make_submission import find_regions, read_source, splice, split_lines
+from regions import find_regions, read_source, splice, split_lines
 
 from .handout import stub_text
 from .messages import msg

@@ -1,25 +1,23 @@
 """Turn what came back from a section's child into CheckResults, by comparison with the reference."""
 
-import ast
 import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from make_submission import is_unfilled
+from loop_check import find_loop
+from regions import is_unfilled
 
 from . import probes
 from .compare import close, describe, gradient_close, max_error, summary
 from .diagnose import MISTAKES, diagnose
 from .messages import ending as ending_msg
 from .messages import msg
-from .report import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, Evidence, Location
+from .report import ERROR, FAILED, NOT_IMPLEMENTED, NOTE, PASSED, CheckResult, Evidence, Location
 from .rubric import GRADIENT, VECTORISED, key_inputs, key_label
 
 ERROR_CHARS = 200
 SHOWN_LINES, SHOWN_CHARS = 40, 200         # the most of a region's lines, and of a line, a feedback shows
-# Calls that hide a Python loop behind a function.
-_LOOPING_CALLS = {"vectorize", "apply_along_axis", "frompyfunc", "map", "fromiter"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ class SectionContext:
 
     section: object
     texts: dict                 # region id -> the student's text (absent: missing)
-    ending: str                 # how the child ended: "ok", "timed out after 10 s", ...
+    ending: object              # how the child ended: the sandbox's Ending
     locate: object              # "file.py:line" -> (words, region id, line in it): ``hybrid.locator``
 
     def location(self, suffix, pattern="", line=None):
@@ -101,14 +99,15 @@ def _judge_checks(ctx, results, expected, inputs):
     for check in ctx.section.checks:
         if check.kind == VECTORISED:
             gate = next(c for c in checks if c.name == check.after)
-            timing = _timing(results.get(check.probe), expected.get(check.probe), inputs.get(check.probe))
-            checks.append(replace(_vectorised(ctx, check, gate), timing=timing))
+            checks.append(_vectorised(ctx, check, gate))
             continue
         result = _probe_check(ctx, check, results.get(check.probe), expected[check.probe], inputs[check.probe])
         if result.status == FAILED and check.is_backward:
             forward_failed = [r.name for c, r in zip(ctx.section.checks, checks)
-                              if c.kind != VECTORISED and not c.is_backward and r.status != PASSED]
+                              if c.kind != VECTORISED and not c.is_backward and not c.note and r.status != PASSED]
             result = replace(result, consistency=_consistency(check, results[check.probe], forward_failed))
+        if check.note and not check.points and result.status in (FAILED, ERROR):
+            result = replace(result, status=NOTE)
         checks.append(result)
     return tuple(checks)
 
@@ -158,6 +157,12 @@ def _probe_check(ctx, check, result, expected, x):
         ok = gradient_close(got, exp, got_key) if check.kind == GRADIENT else close(got, exp, got_key)
         if not ok:
             return _failed(ctx, check, result, x, expected, got_key, exp_key, label)
+        dtype = (result.dtypes or {}).get(got_key, "float64")
+        if dtype != "float64":
+            # Close in value, but not floats of the homework's precision: an int or a bool array is right
+            # only by chance of the inputs, a float32 one loses digits the next layer needs.
+            return _result(ctx, check, FAILED, msg("reason:dtype", label=label, dtype=dtype),
+                           location=ctx.location(_region_suffix(check), r"\breturn\b|astype|dtype"))
     return _result(ctx, check, PASSED)
 
 
@@ -167,6 +172,9 @@ def _failed(ctx, check, result, x, expected, got_key, exp_key, label):
     if check.kind == GRADIENT:
         reason = msg("reason:not_numeric_gradient", detail=reason)
     diagnosis, name = diagnose(check.mistakes, result.arrays, x, expected, got_key, exp_key, label)
+    dtype = (result.dtypes or {}).get(got_key, "float64")
+    if diagnosis is None and dtype != "float64":
+        diagnosis = msg("generic:dtype", label=label, dtype=dtype)
     mistake = MISTAKES.get(name)
     location = ctx.location(mistake.region, mistake.line) if mistake else ctx.location(_region_suffix(check))
     evidence = Evidence(label, key_inputs(check.probe, x, got_key), summary(exp),
@@ -176,7 +184,7 @@ def _failed(ctx, check, result, x, expected, got_key, exp_key, label):
 
 def _did_not_run(ctx, check, result):
     if result is None:
-        if ctx.ending != "ok":
+        if not ctx.ending.ok:
             return _result(ctx, check, ctx.ending, msg("reason:ended_before", ending=ending_msg(ctx.ending)))
         return _result(ctx, check, ERROR, msg("reason:no_result"))
     if result.status == probes.NOT_IMPLEMENTED:
@@ -200,6 +208,10 @@ def _raised(ctx, check, result):
     error = " ".join(result.error.split())
     error = re.sub(r" \([\w.]+, line \d+\)$", "", error)[:ERROR_CHARS]    # the hybrid's line, not theirs
     words, region, line = ctx.locate(result.where) if result.where else ("", None, None)
+    if not result.where and "not an array of numbers" in error:
+        # The region returned (or stored) something that is not an array: point at its return.
+        location = ctx.location(_region_suffix(check), r"\breturn\b")
+        return _result(ctx, check, ERROR, msg("reason:raised", error=error), location=location)
     reason = msg("reason:raised_at", error=error, where=words) if words else msg("reason:raised", error=error)
     diagnosis, name = diagnose(check.mistakes, result.arrays, {}, {}, "", "", "", error=error, region=region)
     if name:
@@ -208,8 +220,7 @@ def _raised(ctx, check, result):
                        location=ctx.location(mistake.region, mistake.line))
     for pattern, hint in ERROR_HINTS:
         match = re.search(pattern, error)
-        given_code_hint = hint in ("hint:name_undefined", "hint:key_missing")
-        if match and not (given_code_hint and region):
+        if match:
             reason = msg("reason:with_hint", reason=reason, hint=msg(hint, **match.groupdict()))
             break
     location = ctx.location(region, line=line) if region else None
@@ -222,53 +233,17 @@ def _vectorised(ctx, check, gate):
         return _result(ctx, check, NOT_IMPLEMENTED, msg("vectorised:not_all_implemented"))
     for rid, text in texts:
         try:
-            loop, line = find_loop(text)
+            kind, line = find_loop(text)
         except SyntaxError as e:
             return _result(ctx, check, FAILED, msg("vectorised:syntax_error", region=rid,
                                                    line=max((e.lineno or 2) - 1, 1)))
         except (RecursionError, MemoryError, ValueError) as e:     # in the trusted parent: never fatal
             return _result(ctx, check, FAILED, msg("vectorised:unparsable", region=rid, error=type(e).__name__))
-        if loop:
+        if kind:
+            loop = msg(f"loop:{kind}", line=line) if kind in ("for", "while", "comprehension") else \
+                msg("loop:call", name=kind, line=line)
             return _result(ctx, check, FAILED, msg("vectorised:loop", loop=loop, region=rid),
                            location=ctx.location(rid, line=line))
     if gate.status != PASSED:
         return _result(ctx, check, FAILED, msg("vectorised:gated", check=msg(f"check:{gate.name}")))
     return _result(ctx, check, PASSED)
-
-
-def _timing(result, expected, x):
-    """The second signal of vectorisation, reported and never scored: the student's time on a large batch
-    as a multiple of a plain NumPy baseline timed in the same child, beside the reference's multiple
-    (timed the same way in the parent). None when the timing probe did not finish."""
-    try:
-        ratio = float(result.arrays["t_code"][()] / result.arrays["t_numpy"][()])
-        reference = float(expected["t_code"][()] / expected["t_numpy"][()])
-        seconds = float(result.arrays["t_code"][()])
-    except (AttributeError, KeyError, TypeError, ValueError, IndexError, ZeroDivisionError):
-        return None
-    if not (np.isfinite(ratio) and np.isfinite(reference) and ratio > 0 and seconds > 0):
-        return None
-    shape = " × ".join(str(n) for n in x["Zt"].shape) if "Zt" in x else ""
-    return msg("timing:ratio", shape=shape, student=f"{seconds * 1000:.3g}", ratio=f"{ratio:.2g}",
-               reference=f"{reference:.2g}")
-
-
-def find_loop(text):
-    """(a Msg such as "a for loop at line 3", that line) for the first Python loop in a region's text, or
-    (None, None).
-
-    Raises SyntaxError when the region does not parse, RecursionError or MemoryError when it nests
-    deeper than the parser goes.
-    """
-    tree = ast.parse("def _region():\n" + text)
-    for node in ast.walk(tree):
-        line = getattr(node, "lineno", 2) - 1
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
-            return msg("loop:while" if isinstance(node, ast.While) else "loop:for", line=line), line
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return msg("loop:comprehension", line=line), line
-        if isinstance(node, ast.Call):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in _LOOPING_CALLS:
-                return msg("loop:call", name=name, line=line), line
-    return None, None

@@ -7,7 +7,7 @@ them: they are what the student ran.
 
 Zip members are read in memory, never extracted, and never used as paths: the modules the manifest names
 are written, flat and under the manifest's names, into a private temporary folder for the one region
-parser (``make_submission.collect``). Entries that point outside the zip, symbolic links, and members or
+parser (``regions.collect``). Entries that point outside the zip, symbolic links, and members or
 totals beyond the size caps are skipped with a notice.
 """
 
@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from make_submission import CHANGED_OUTSIDE, PACKAGE, RegionError, collect, parse_submission, region_text_problem
+from regions import CHANGED_OUTSIDE, PACKAGE, RegionError, collect, parse_submission, region_text_problem
 
 from .messages import Msg, msg
 from .render.text import one_line

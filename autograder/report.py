@@ -6,10 +6,14 @@ by the renderers; ``str(msg)`` is the English.
 
 from dataclasses import dataclass, field
 
-# A check's status. "not implemented" and the sandbox's endings are reported by name, never as tracebacks.
-PASSED, FAILED, NOT_IMPLEMENTED, ERROR = "passed", "failed", "not implemented", "error"
-# A section's child ending when no child was needed (every region of the section unfilled).
-NOT_RUN = "not run"
+from .sandbox.outcome import OK, Ending
+
+# A check's status: one of these, or the section's run's ``Ending`` when the run ended before the check's
+# results came back. "not implemented" and the sandbox's endings are reported by name, never as tracebacks.
+# NOTE: a note of the rubric (0 points, beyond what the homework asks) that did not pass: advice, not a loss.
+PASSED, FAILED, NOT_IMPLEMENTED, ERROR, NOTE = "passed", "failed", "not implemented", "error", "note"
+# A section's ``child`` when no run was needed (every region of the section unfilled).
+NOT_RUN = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,6 @@ class CheckResult:
     ``reason`` says what was expected and what came back ("" when passed); ``diagnosis`` names the known
     mistake that reproduces the student's output, when one does; ``consistency`` says, for a failed
     backward check, whether the backward agrees with central differences of the student's own forward.
-    ``timing`` (vectorised checks) is reported, never scored, and differs between runs.
     """
 
     section: str
@@ -67,7 +70,6 @@ class CheckResult:
     consistency: object = None
     evidence: Evidence | None = None
     location: Location | None = None
-    timing: object = field(default=None, compare=False)
 
     @property
     def title(self):
@@ -77,12 +79,13 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class SectionResult:
-    """The checks of one section and how its sandboxed child ended (``"ok"``, ``"timed out after 10 s"``, ...)."""
+    """The checks of one section and how its sandboxed run ended: an ``Ending`` (``messages.ending`` words
+    it), or ``NOT_RUN``."""
 
     name: str
     max_points: float
     checks: tuple
-    child: str = "ok"
+    child: Ending | None = Ending(OK, code=0)
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -91,8 +94,8 @@ class SectionResult:
 
     @property
     def ended_abnormally(self):
-        """The section's child hung, crashed or exited early: worth a line of its own in every output."""
-        return self.child not in ("ok", NOT_RUN)
+        """The section's run hung, crashed or exited early: worth a line of its own in every output."""
+        return self.child is not NOT_RUN and not self.child.ok
 
 
 @dataclass(frozen=True)

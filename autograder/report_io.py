@@ -1,9 +1,9 @@
 """A GradeReport to JSON and back, losslessly: ``load(dump(report)) == report``.
 
-The round trip is generic over the dataclasses of ``report.py`` and ``messages.Msg``: each
-instance becomes an object tagged with its class name, each tuple a list. Reading accepts only those
-classes and their fields, so a report.json that was edited or comes from another version is a clear
-``ValueError``, never an object of some other type.
+The round trip is generic over the dataclasses of ``report.py``, ``messages.Msg`` and the sandbox's
+``Ending``: each instance becomes an object tagged with its class name, each tuple a list. Reading
+accepts only those classes and their fields, so a report.json that was edited or comes from another
+version is a clear ``ValueError``, never an object of some other type.
 """
 
 import dataclasses
@@ -14,17 +14,18 @@ import numbers
 from . import report as _report
 from .messages import Msg
 from .report import GradeReport
+from .sandbox.outcome import Ending
 
-FORMAT = 1                      # bump when a field changes meaning; load refuses other versions
-# Every dataclass report.py defines, and Msg: a new field or class there needs nothing here.
-_TYPES = {cls.__name__: cls for cls in [*vars(_report).values(), Msg]
+FORMAT = 2                      # bump when a field changes meaning; load refuses other versions
+# Every dataclass report.py defines, Msg and Ending: a new field or class there needs nothing here.
+_TYPES = {cls.__name__: cls for cls in [*vars(_report).values(), Msg, Ending]
           if isinstance(cls, type) and dataclasses.is_dataclass(cls)
-          and cls.__module__ in (_report.__name__, Msg.__module__)}
+          and cls.__module__ in (_report.__name__, Msg.__module__, Ending.__module__)}
 _TAG = "_type"     # no dataclass field starts with "_"
 
 
 def to_data(report):
-    """The report as JSON-ready data: ``{"format": 1, "report": {"_type": "GradeReport", ...}}``."""
+    """The report as JSON-ready data: ``{"format": 2, "report": {"_type": "GradeReport", ...}}``."""
     return {"format": FORMAT, "report": _encode(report)}
 
 

@@ -3,12 +3,8 @@
 Every figure is a median with its spread ``[min-max]`` and a ratio to that baseline:
 
 * one submission: the whole command ``python -m autograder grade <reference>`` (and on the same
-  submission with the 0-point regions unfilled), in its own process (``NNHW_DAEMON=0``) and served by a
-  grader daemon (``autograder/daemon/``; its first command, which starts it, is printed apart), run in
-  turn with the baseline so that a busy moment of the machine weighs on all; the daemon's fork server
-  prepares a command's sandboxes while it waits, so its commands are measured after other commands
-  (which leave it a core or none), and once right after another of its own, with no pause (its
-  sandboxes then made in the short gap between the two, or on request); as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
+  submission with the 0-point regions unfilled), run in turn with the baseline so that a busy moment of
+  the machine weighs on all; as the environment says (``PYTHONDONTWRITEBYTECODE`` here: every module
   compiled at each start) and with a bytecode cache of their own, as Python keeps by default;
 * a class of N submissions (copies of the reference, and every fifth one a mutant from tests/mutants.py)
   graded by ``autograder.batch.grade_all`` with 2 workers: the time of each submission (its report's
@@ -25,13 +21,11 @@ Every figure is a median with its spread ``[min-max]`` and a ratio to that basel
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -41,14 +35,14 @@ from autograder import REPO_ROOT, probes
 from autograder import grade as grading
 from autograder.batch import grade_all
 from autograder.rubric import SECTIONS
-from autograder.sandbox import isolation_mode, run_child
+from autograder.runs import run_child
+from autograder.sandbox import isolation_mode
 from make_submission import upload_name
 from benchmarks.timing import bytecode_cache, seconds_of
 from tests import kits
 from tests.mutants import MUTANTS
 
 MUTANT_EVERY = 5
-DIRECT = {"NNHW_DAEMON": "0"}          # a command that grades in its own process (no grader daemon)
 PAUSE = 0.3                            # seconds between two commands measured side by side
 
 
@@ -57,75 +51,45 @@ def spread(seconds):
     return f"{statistics.median(seconds) * 1e3:7.0f} ms [{min(seconds) * 1e3:.0f}-{max(seconds) * 1e3:.0f}]"
 
 
-def whole_command(argv, env=None):
-    """Seconds of one command; ``env``: variables set for it on top of this process's environment."""
+def whole_command(argv):
+    """Seconds of one command."""
     start = time.perf_counter()
     subprocess.run(argv, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=True, env=env and {**os.environ, **env})
+                   stderr=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
 
 
-def side_by_side(commands, repeats, first=None, no_pause=()):
-    """{name: [seconds]} of whole commands (an argv, or (argv, env) for ``whole_command``) run in turn,
-    after one warm-up run of each, whose seconds go into ``first`` ({name: seconds}) when given.
-
-    Each starts ``PAUSE`` seconds after the one before, as a TA's commands do, but those named in
-    ``no_pause``: a grader daemon prepares its next command's sandboxes in that pause, which must not
-    weigh on the next command measured (on two cores that may be one core's two threads)."""
+def side_by_side(commands, repeats):
+    """{name: [seconds]} of whole commands (argvs) run in turn, after one warm-up run of each, each
+    ``PAUSE`` seconds after the one before, as a TA's commands are."""
     times = {name: [] for name in commands}
     for repeat in range(repeats + 1):
-        for name, command in commands.items():
-            argv, env = command if isinstance(command, tuple) else (command, None)
-            if name not in no_pause:
-                time.sleep(PAUSE)
-            took = whole_command(argv, env)
+        for name, argv in commands.items():
+            time.sleep(PAUSE)
+            took = whole_command(argv)
             if repeat:
                 times[name].append(took)
-            elif first is not None:
-                first[name] = took
     return times
 
 
-@contextmanager
-def private_daemon():
-    """The environment of commands served by a grader daemon of their own (in a temporary folder, started
-    by the first command), stopped at the end."""
-    with tempfile.TemporaryDirectory(prefix="nnhw-bench-d-") as folder:
-        env = {"NNHW_DAEMON": "1", "NNHW_DAEMON_DIR": folder}
-        try:
-            yield env
-        finally:
-            whole_command([sys.executable, "-m", "autograder", "daemon", "--stop"], env)
-
-
-def grade_command(path, daemon=None):
-    """``python -m autograder grade PATH``: in its own process, or served by ``daemon`` (its env)."""
-    return [sys.executable, "-m", "autograder", "grade", str(path)], daemon or DIRECT
+def grade_command(path):
+    """``python -m autograder grade PATH``."""
+    return [sys.executable, "-m", "autograder", "grade", str(path)]
 
 
 def whole_commands(reference, typical, repeats, cached):
-    """Print one submission's whole command (every region filled, and the 0-point ones unfilled; in its
-    own process, and served by a grader daemon) against the baseline, run in turn; returns their times."""
-    first = {}
-    with private_daemon() as daemon:
-        times = side_by_side({"numpy": [sys.executable, "-c", "import numpy"],
-                              "grade": grade_command(reference),
-                              "daemon": grade_command(reference, daemon),
-                              "typical": grade_command(typical),
-                              "daemon typical": grade_command(typical, daemon),
-                              "daemon again": grade_command(reference, daemon)}, repeats, first,
-                             no_pause=("daemon again",))
+    """Print one submission's whole command (every region filled, and the 0-point ones unfilled) against
+    the baseline, run in turn; returns their times."""
+    times = side_by_side({"numpy": [sys.executable, "-c", "import numpy"],
+                          "grade": grade_command(reference),
+                          "typical": grade_command(typical)}, repeats)
     baseline = statistics.median(times["numpy"])
     print(f"bytecode cache {'on (a cache of their own, as Python keeps by default)' if cached else 'as the environment says'}:")
     print(f"  python -c 'import numpy'         {spread(times['numpy'])}")
-    for key, label in (("grade", "grade <reference>"), ("typical", "grade <0-point unfilled>"),
-                       ("daemon", "grade <reference>, daemon"), ("daemon typical", "grade <0-point unfilled>, daemon"),
-                       ("daemon again", "grade <reference>, daemon, no pause")):
+    for key, label in (("grade", "grade <reference>"), ("typical", "grade <0-point unfilled>")):
         pairs = statistics.median(g / b for g, b in zip(times[key], times["numpy"]))
         print(f"  python -m autograder {label:<33}{spread(times[key])}   {statistics.median(times[key]) / baseline:.2f}x "
               f"numpy (median of run-by-run ratios {pairs:.2f}x)")
-    print(f"  the first command served by the daemon, which started it: {first['daemon'] * 1e3:.0f} ms "
-          f"({first['daemon'] / baseline:.1f}x numpy)")
     return times
 
 

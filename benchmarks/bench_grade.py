@@ -1,17 +1,14 @@
 """What grading costs: one submission end to end, and where the time goes.
 
 Prints the median wall time of ``grade()`` for the reference solution (its sections forked by the
-grader's fork server, and with a fresh interpreter per section; by 2 and 3 threads, with runs made on
-request and prepared ahead as the grader daemon's fork server prepares them), the grader's own CPU time per grade, for the fresh stubs (whose sections are
-not run at all), the time of one section, and the ratio of the whole to the sum of its sections (below 1
-when sections overlap on the machine's cores).
+grader's fork server, and with a fresh interpreter per section), the grader's own CPU time per grade,
+for the fresh stubs (whose sections are not run at all), the time of one section, and the ratio of the
+whole to the sum of its sections (below 1 when sections overlap on the machine's cores).
 """
 
 import os
 import shutil
-import statistics
 import tempfile
-import time
 from functools import partial
 from pathlib import Path
 
@@ -19,9 +16,8 @@ from autograder import grade as grading
 from autograder.grade import expected, grade, grade_section
 from autograder.paths import HANDOUT_DIR
 from autograder.rubric import SECTIONS
-from autograder import sandbox
-from autograder.sandbox import Limits, run_child
-from autograder.sandbox.forking import ForkServer
+from autograder.runs import run_child
+from autograder.sandbox import Limits
 from benchmarks.timing import median_seconds
 from tests import kits
 
@@ -37,32 +33,6 @@ def grader_cpu(function, repeats):
         function()
     after = os.times()
     return (after.user - before.user) / repeats, (after.system - before.system) / repeats
-
-
-def prepared_ahead(reference, pause=0.3):
-    """``grade(reference)`` by 2 and by 3 threads (``jobs``, 3 the default on 2 cores), with this process's
-    fork server and with one that prepares runs ahead as the grader daemon's does, ``pause`` seconds
-    between grades (in which it prepares them), in turn so that a busy moment weighs on all."""
-    ahead = ForkServer()
-    ahead.ahead = len(SECTIONS)
-    servers = {"made on request": sandbox.child.fork_server, "prepared ahead": lambda: ahead}
-    times = {(kind, jobs): [] for kind in servers for jobs in (2, 3)}
-    try:
-        for repeat in range(REPEATS + 1):
-            for kind, jobs in times:
-                sandbox.child.fork_server = servers[kind]
-                time.sleep(pause)
-                start = time.perf_counter()
-                grade(reference, jobs=jobs)
-                if repeat:
-                    times[kind, jobs].append(time.perf_counter() - start)
-    finally:
-        sandbox.child.fork_server = servers["made on request"]
-        ahead.shutdown()
-    base = statistics.median(times["made on request", 2])
-    for (kind, jobs), seconds in times.items():
-        print(f"  runs {kind:15} jobs {jobs} {statistics.median(seconds) * 1000:5.0f} ms [{min(seconds) * 1000:.0f}-"
-              f"{max(seconds) * 1000:.0f}]   {statistics.median(seconds) / base:.2f}x (a pause of {pause:g} s before each)")
 
 
 def main():
@@ -83,7 +53,6 @@ def main():
         finally:
             grading.run_child = run_child
         print(f"  fresh interpreters        {fresh * 1000:7.0f} ms   (fork server speed-up {fresh / whole:.2f}x)")
-        prepared_ahead(reference)
         print(f"grade(fresh stubs)          {median_seconds(lambda: grade(stubs), REPEATS) * 1000:7.0f} ms   "
               f"(no child runs)")
         regions = kits.reference_regions()

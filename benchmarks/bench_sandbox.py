@@ -34,7 +34,7 @@ def sandboxed(scratch: Path, script: str, mode: str | None = None, fork_server_o
         outcome = run_child(scratch, script, [], Limits(), fork_server_ok=fork_server_ok)
     else:
         outcome = launch(mode, scratch, [*PYTHON_FLAGS, str(scratch / script)], Limits(), describe)
-    assert outcome.ending == "ok", outcome
+    assert outcome.ok, outcome
 
 
 def forked(scratch: Path, script: str) -> None:

@@ -9,8 +9,7 @@ that baseline:
 * the fork server ready: ``warm_up().join()`` (the sandbox's mode probe, then a server importing NumPy),
   and the server's stop at exit;
 * ``python -m autograder grade <stubs>``: the whole command on the fresh handout, whose sections run no
-  child: imports, loading, the fork server's start (which the exit waits for), the table, the exit; in
-  its own process (``NNHW_DAEMON=0``: ``bench_class`` measures the grader daemon).
+  child: imports, loading, the fork server's start (which the exit waits for), the table, the exit.
 
 Without a bytecode cache (``PYTHONDONTWRITEBYTECODE``, as in some containers) every module of the grader
 is compiled again by every command; ``--cached-bytecode`` measures as a TA's machine runs, with a cache

@@ -45,10 +45,9 @@ class Sigmoid(Activation):
         """
         self.cache["Z"] = Z
         ### BEGIN YOUR CODE ###
-        # exp(-z) overflows for very negative z; np.exp(-np.logaddexp(0, -Z)) is the same value and stable.
+        # exp(-z) overflows for very negative z: find a form of the same function that stays finite.
         raise NotImplementedError("activations:Sigmoid.forward")
         ### END YOUR CODE ###
-        return Y
 
     def backward(self, dY):
         """Gradient of the loss with respect to Z.
@@ -61,16 +60,13 @@ class Sigmoid(Activation):
         -------
         dZ : ndarray of shape (N, H)
 
-        Notes
-        -----
-        ``f'(z) = f(z) (1 - f(z))``, so ``dZ = dY * f(Z) * (1 - f(Z))``.
+        Derive f'(z) first and write it in terms of f(z); the chain rule is element-wise here.
         """
         Z = self.cache["Z"]
         ### BEGIN YOUR CODE ###
-        # Recompute f(Z) from the cached input; multiply element-wise by the upstream gradient.
+        # Recompute what you need from the cached input; the upstream gradient enters element-wise.
         raise NotImplementedError("activations:Sigmoid.backward")
         ### END YOUR CODE ###
-        return dZ
 
 
 class TanH(Activation):
@@ -104,10 +100,9 @@ class ReLU(Activation):
         """
         self.cache["Z"] = Z
         ### BEGIN YOUR CODE ###
-        # One NumPy call does it for the whole array.
+        # One NumPy call does it for the whole array; return the result.
         raise NotImplementedError("activations:ReLU.forward")
         ### END YOUR CODE ###
-        return Y
 
     def backward(self, dY):
         """Gradient of the loss with respect to Z.
@@ -122,16 +117,14 @@ class ReLU(Activation):
 
         Notes
         -----
-        ``f'(z) = 1`` for ``z > 0`` and ``0`` otherwise (we take 0 at the kink ``z = 0``): the upstream
-        gradient passes where the input was positive and is blocked elsewhere. Do not change ``dY`` in
-        place: the caller still owns it.
+        Derive ``f'(z)`` on each side of 0. At the kink ``z = 0`` any value in [0, 1] is a subgradient; the
+        usual convention is 0. Do not change ``dY`` in place: the caller still owns it.
         """
         Z = self.cache["Z"]
         ### BEGIN YOUR CODE ###
-        # The mask comes from the cached input Z; the kink z = 0 gets gradient 0.
+        # The chain rule, element-wise: which entries of dY pass depends on the cached input Z.
         raise NotImplementedError("activations:ReLU.backward")
         ### END YOUR CODE ###
-        return dZ
 
 
 class SoftMax(Activation):
@@ -155,11 +148,9 @@ class SoftMax(Activation):
         """
         self.cache["Z"] = Z
         ### BEGIN YOUR CODE ###
-        # Shift each row by its maximum, exponentiate, normalise each row.
+        # Shift each row by its maximum, exponentiate, normalise each row; cache what backward needs.
         raise NotImplementedError("activations:SoftMax.forward")
         ### END YOUR CODE ###
-        self.cache["Y"] = Y
-        return Y
 
     def backward(self, dY):
         """Gradient of the loss with respect to Z.
@@ -174,15 +165,13 @@ class SoftMax(Activation):
 
         Notes
         -----
-        For one row ``y``, the Jacobian is ``J = diag(y) - y y^T`` and ``dz = J dy``; for all rows at once
-        this is ``dZ = Y * (dY - sum(dY * Y, axis=1))``. A loop over the rows is allowed here.
+        Each output of a row depends on every input of that row: derive the Jacobian of one row's
+        softmax, then apply it to that row of ``dY``. A loop over the rows is allowed here.
         """
-        Y = self.cache["Y"]
         ### BEGIN YOUR CODE ###
-        # J is symmetric, so J^T dy = J dy; sum over the classes, keeping the axis for broadcasting.
+        # Read back what your forward cached; every gradient has the shape of its tensor.
         raise NotImplementedError("activations:SoftMax.backward")
         ### END YOUR CODE ###
-        return dZ
 
 
 ACTIVATIONS = {

@@ -18,18 +18,15 @@ class NeuralNetwork:
     optimizer : Optimizer, which updates the layers' parameters after each ``backward``
     weight_decay : float, lambda >= 0 of the L2 penalty ``lambda sum_l ||W_l||_F^2`` (see
         ``regularization``); 0 (the default) leaves it out, and the regularisation regions are not called
-    dtype : NumPy float dtype of the inputs and targets, float64 (the default) or float32; build the layers
-        with the same dtype (``initialize_model`` does), so that a float32 network stays float32 end to end
     """
 
-    def __init__(self, layers, loss="cross_entropy", optimizer=None, weight_decay=0.0, dtype=np.float64):
+    def __init__(self, layers, loss="cross_entropy", optimizer=None, weight_decay=0.0):
         if weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0; got {weight_decay}")
         self.layers = list(layers)
         self.loss = initialize_loss(loss)
         self.optimizer = optimizer if optimizer is not None else initialize_optimizer("sgd")
         self.weight_decay = weight_decay
-        self.dtype = np.dtype(dtype)
 
     def forward(self, X):
         """Pass a batch through every layer.
@@ -42,13 +39,10 @@ class NeuralNetwork:
         -------
         Y : ndarray of shape (N, C), the output of the last layer (the logits)
         """
-        # A float64 X would turn a float32 network's activations into float64; no copy when X has the dtype.
-        X = np.asarray(X, dtype=self.dtype)
         ### BEGIN YOUR CODE ###
         # The output of each layer is the input of the next.
         raise NotImplementedError("models:NeuralNetwork.forward")
         ### END YOUR CODE ###
-        return Y
 
     def backward(self, dLdY):
         """Back-propagate the gradient of the loss through every layer, last to first.
@@ -63,12 +57,10 @@ class NeuralNetwork:
 
         Each layer's ``backward`` stores its own parameter gradients.
         """
-        dLdY = np.asarray(dLdY, dtype=self.dtype)     # as in forward: no copy when it has the dtype
         ### BEGIN YOUR CODE ###
         # Visit the layers in reverse; each one turns the gradient of its output into that of its input.
         raise NotImplementedError("models:NeuralNetwork.backward")
         ### END YOUR CODE ###
-        return dX
 
     def penalty(self):
         """The L2 penalty of the layers' weights: 0.0 without weight decay."""
@@ -81,7 +73,7 @@ class NeuralNetwork:
 
         X : ndarray of shape (N, D); Y : ndarray of shape (N, C), one-hot (or targets for a regression)
         """
-        loss = self.loss.forward(self.forward(X), np.asarray(Y, dtype=self.dtype)) + self.penalty()
+        loss = self.loss.forward(self.forward(X), Y) + self.penalty()
         self.backward(self.loss.backward())
         if self.weight_decay:
             weights = [layer.parameters["W"] for layer in self.layers]
@@ -93,18 +85,8 @@ class NeuralNetwork:
         """One step of gradient descent on a batch; returns the batch's loss (with the L2 penalty).
 
         X : ndarray of shape (N, D); Y : ndarray of shape (N, C), one-hot
-
-        For the step, the first layer's ``needs_input_grad`` is False (see ``FullyConnected``).
         """
-        # Training never uses the gradient with respect to the data, and the first layer's dX = dZ W^T is a
-        # product as large as its dW: let the layer skip it. Restored even if the step raises, so that
-        # backward and loss_and_gradients called on their own still return dX.
-        first = self.layers[0]
-        needs_input_grad, first.needs_input_grad = first.needs_input_grad, False
-        try:
-            loss = self.loss_and_gradients(X, Y)
-        finally:
-            first.needs_input_grad = needs_input_grad
+        loss = self.loss_and_gradients(X, Y)
         self.optimizer.step(self.layers)
         return loss
 
@@ -112,7 +94,7 @@ class NeuralNetwork:
         """(mean loss plus the L2 penalty, accuracy) over all N samples; accuracy counts samples, not
         batches."""
         logits = self.forward(X)
-        loss = self.loss.forward(logits, np.asarray(Y, dtype=self.dtype)) + self.penalty()
+        loss = self.loss.forward(logits, Y) + self.penalty()
         accuracy = float(np.mean(np.argmax(logits, axis=1) == np.argmax(Y, axis=1)))
         return loss, accuracy
 
@@ -125,33 +107,31 @@ class NeuralNetwork:
 
 
 def initialize_model(n_classes=3, hidden=16, activation="relu", weight_init="xavier_uniform",
-                     optimizer="sgd", seed=0, weight_decay=0.0, dtype=np.float64, **optimizer_args):
+                     optimizer="sgd", seed=0, weight_decay=0.0, **optimizer_args):
     """The homework's two-layer network: ``FullyConnected(hidden, activation)`` then
     ``FullyConnected(n_classes, "identity")`` giving the logits, with softmax cross-entropy.
 
-    ``seed`` fixes the initial weights; ``weight_decay`` is the L2 penalty's lambda; ``dtype`` (float64 or
-    float32) is that of every parameter, activation, gradient and optimiser state; ``optimizer_args``
+    ``seed`` fixes the initial weights; ``weight_decay`` is the L2 penalty's lambda; ``optimizer_args``
     (``lr``, ``momentum``, ``clip_norm``, ...) go to the optimiser.
     """
     rng = np.random.default_rng(seed)
     layers = [
-        FullyConnected(hidden, activation, weight_init, rng=rng, dtype=dtype),
-        FullyConnected(n_classes, "identity", weight_init, rng=rng, dtype=dtype),
+        FullyConnected(hidden, activation, weight_init, rng=rng),
+        FullyConnected(n_classes, "identity", weight_init, rng=rng),
     ]
     return NeuralNetwork(layers, "cross_entropy", initialize_optimizer(optimizer, **optimizer_args),
-                         weight_decay=weight_decay, dtype=dtype)
+                         weight_decay=weight_decay)
 
 
 def initialize_regressor(n_out=1, hidden=(64, 64), activation="tanh", loss="l1", weight_init="xavier_uniform",
-                         optimizer="sgd", seed=0, weight_decay=0.0, dtype=np.float64, **optimizer_args):
+                         optimizer="sgd", seed=0, weight_decay=0.0, **optimizer_args):
     """A multilayer perceptron for a regression: ``FullyConnected(h, activation)`` for each ``h`` in
     ``hidden``, then ``FullyConnected(n_out, "identity")`` giving the prediction (N, n_out), with the
     loss ``"l1"`` (mean absolute error) or ``"mse"`` (mean squared error).
 
-    ``seed``, ``weight_decay``, ``dtype`` and ``optimizer_args`` as for ``initialize_model``.
+    ``seed``, ``weight_decay`` and ``optimizer_args`` as for ``initialize_model``.
     """
     rng = np.random.default_rng(seed)
-    layers = [FullyConnected(h, activation, weight_init, rng=rng, dtype=dtype) for h in hidden]
-    layers.append(FullyConnected(n_out, "identity", weight_init, rng=rng, dtype=dtype))
-    return NeuralNetwork(layers, loss, initialize_optimizer(optimizer, **optimizer_args), weight_decay=weight_decay,
-                         dtype=dtype)
+    layers = [FullyConnected(h, activation, weight_init, rng=rng) for h in hidden]
+    layers.append(FullyConnected(n_out, "identity", weight_init, rng=rng))
+    return NeuralNetwork(layers, loss, initialize_optimizer(optimizer, **optimizer_args), weight_decay=weight_decay)

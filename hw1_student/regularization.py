@@ -25,7 +25,6 @@ def l2_penalty(weights, weight_decay):
     # The squared Frobenius norm of each matrix, summed over the layers, times lambda.
     raise NotImplementedError("regularization:l2_penalty")
     ### END YOUR CODE ###
-    return float(penalty)
 
 
 def l2_gradient(weights, weight_decay):
@@ -42,10 +41,9 @@ def l2_gradient(weights, weight_decay):
 
     Notes
     -----
-    ``d/dW (lambda ||W||^2) = 2 lambda W``. Return new arrays: do not change the weights.
+    Differentiate the penalty with respect to one matrix. Return new arrays: do not change the weights.
     """
     ### BEGIN YOUR CODE ###
     # One gradient per matrix, each of its matrix's shape.
     raise NotImplementedError("regularization:l2_gradient")
     ### END YOUR CODE ###
-    return dWs

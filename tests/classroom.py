@@ -8,7 +8,8 @@ mutant) or the status with a word its reason must hold.
 import zipfile
 from dataclasses import dataclass
 
-from make_submission import Submission, build_zip, render_submission, upload_name
+from make_submission import build_zip, upload_name
+from regions import Submission, render_submission
 
 from autograder.rubric import SECTIONS
 from tests.hostile import hostile_texts

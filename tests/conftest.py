@@ -1,13 +1,8 @@
 """Shared fixtures: the students' kit in a temp dir, with the reference or the fresh stubs as hw1_student."""
 
-import os
 import shutil
 
 import pytest
-
-# No test's command may start a grader daemon that outlives the tests: commands grade in their own
-# process, as with `NNHW_DAEMON=0` (tests/test_daemon.py turns it on, in a folder of its own, and stops it).
-os.environ["NNHW_DAEMON"] = "0"
 
 from autograder.paths import HANDOUT_DIR, KIT_FILES, REFERENCE_DIR, REPO_ROOT
 

@@ -3,7 +3,7 @@
 import shutil
 from functools import lru_cache
 
-from make_submission import find_regions, read_source, splice
+from regions import find_regions, read_source, splice
 
 from autograder.paths import HANDOUT_DIR, REFERENCE_DIR
 

@@ -2,14 +2,16 @@
 
 (name, region, old text, new text, the section that must lose points, words its diagnosis must hold)
 
+``NOTES`` are changes of the same form that the homework's text allows (a convention it leaves open, an
+input it does not ask to handle): they keep full marks, and the named section's note says the words.
+
 ``RECOGNISED_AS`` names, for every entry of the grader's catalogue of mistakes (``diagnose.MISTAKES``),
-the mutant that makes that mistake: grading it must name that entry and no other.
+the mutant or note that makes that mistake: grading it must name that entry and no other.
 """
 
 ACT, FC, CE, NN = "activations", "fully_connected", "losses", "models"
 
 MUTANTS = [
-    ("relu mask >= 0", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "dY * (Z >= 0)", "ReLU", "Z > 0"),
     ("relu in-place dY", f"{ACT}:ReLU.backward", "dZ = dY * (Z > 0)", "dY[Z <= 0] = 0\n        dZ = dY",
      "ReLU", "in place"),
     ("relu times output", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "dY * np.maximum(0, Z)", "ReLU", "output"),
@@ -43,8 +45,6 @@ MUTANTS = [
     ("fc init ignored", f"{FC}:FullyConnected._init_parameters", "self.init_weights((self.n_in, self.n_out))",
      "np.random.default_rng(0).normal(size=(self.n_in, self.n_out))", "FullyConnected", "init_weights"),
     ("ce sum", f"{CE}:CrossEntropyLoss.forward", "/ logits.shape[0]", "", "CrossEntropy", "mean"),
-    ("ce no shift", f"{CE}:CrossEntropyLoss.forward", "shifted = logits - logits.max(axis=1, keepdims=True)",
-     "shifted = logits", "CrossEntropy", "finite"),
     ("ce grad no 1/N", f"{CE}:CrossEntropyLoss.backward", "/ Y.shape[0]", "", "CrossEntropy", "1/N"),
     ("model backward order", f"{NN}:NeuralNetwork.backward", "reversed(self.layers)", "self.layers", "Model",
      "first to last"),
@@ -86,6 +86,24 @@ MUTANTS = [
      "Computational graph", None),
 ]
 
+NOTES = [
+    ("relu mask >= 0", f"{ACT}:ReLU.backward", "dY * (Z > 0)", "dY * (Z >= 0)", "ReLU", "subgradient"),
+    ("ce no shift", f"{CE}:CrossEntropyLoss.forward", "shifted = logits - logits.max(axis=1, keepdims=True)",
+     "shifted = logits", "CrossEntropy", "not finite"),
+    ("ce log of the softmax", f"{CE}:CrossEntropyLoss.forward",
+     "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+     "log_probs = np.log(np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True))", "CrossEntropy",
+     "not finite"),
+    ("ce eps in the log", f"{CE}:CrossEntropyLoss.forward",
+     "log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+     "log_probs = np.log(np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True) + 1e-10)", "CrossEntropy",
+     "eps"),
+    ("ce grad through 1 / probabilities", f"{CE}:CrossEntropyLoss.backward",
+     "dLdlogits = (probs - Y) / Y.shape[0]",
+     "dP = -Y / (probs + 1e-300) / Y.shape[0]\n        dLdlogits = probs * (dP - np.sum(dP * probs, axis=1, keepdims=True))",
+     "CrossEntropy", "rounds to 0"),
+]
+
 RECOGNISED_AS = {
     "inplace_dY": "relu in-place dY", "relu_identity": "relu identity", "relu_abs": "relu abs",
     "relu_mask_forward": "relu mask forward", "relu_kink_forward": "relu kink forward",
@@ -98,7 +116,8 @@ RECOGNISED_AS = {
     "fc_skip_activation_backward": "fc skips activation", "fc_dW_transposed": "fc dW transposed",
     "fc_db_not_summed": "fc db not summed", "fc_db_wrong_shape": "fc db wrong shape", "fc_mean": "fc extra 1/N",
     "fc_accumulated": "fc accumulates", "ce_sum_not_mean": "ce sum", "ce_no_logsumexp": "ce no shift",
-    "ce_grad_no_mean": "ce grad no 1/N", "ce_grad_logits": "ce grad log-probabilities",
+    "ce_grad_no_mean": "ce grad no 1/N", "ce_log_eps": "ce eps in the log",
+    "ce_grad_through_probabilities": "ce grad through 1 / probabilities", "ce_grad_logits": "ce grad log-probabilities",
     "model_forward_last_layer_only": "model forward no chain",
     "model_returns_probabilities": "model returns probabilities",
     "model_backward_skips_first_layer": "model backward skips a layer",

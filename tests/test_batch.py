@@ -28,6 +28,7 @@ from autograder.render.text import points
 from autograder.report import (FAILED, ArraySummary, CheckResult, Evidence, GradeReport, Location,
                                SectionResult)
 from autograder.rubric import SECTIONS
+from autograder.sandbox.outcome import OK, TIMED_OUT, Ending
 from autograder.submitted_files import MAX_ENTRIES, MAX_FILE_BYTES
 from make_submission import upload_name
 from tests.classroom import FULL, build_class, zip_bomb
@@ -93,7 +94,8 @@ def test_one_gradebook_row_per_entry_with_the_expected_totals(graded):
     rows = read_gradebook(out)
     assert len(rows) == len(expected) == len(list(folder.iterdir())), \
         f"one row per entry: {len(rows)} rows, {len(expected)} entries"
-    assert list(rows[0]) == ["name", "id", *SECTION_NAMES, "total", "status", "note"], f"columns: {list(rows[0])}"
+    assert list(rows[0]) == ["name", "id", "entry", *SECTION_NAMES, "total", "status", "seconds", "similarity",
+                             "similar to", "note"], f"columns: {list(rows[0])}"
     for row, batch_row in zip(rows, result.rows):
         entry = batch_row.entry.label
         want = expected[entry]
@@ -149,12 +151,14 @@ def test_two_entries_with_one_id_are_both_kept_and_flagged(graded):
             f"{twin.entry.label}: its note names the other entry {other}: {notes}"
 
 
-def test_summary_has_the_statistics_the_failures_and_both_pictures(graded):
+def test_summary_has_the_statistics_the_failures_and_the_pictures(graded):
     _, out, _, result = graded
     summary = (out / "summary.md").read_text(encoding="utf-8")
-    graded_count = sum(r.report is not None for r in result.rows)
-    assert f"{len(result.rows)} entries: {graded_count} graded, 1 could not be graded, 2 skipped." in summary, \
-        f"the counts line:\n{summary[:300]}"
+    ids = {r.entry.student_id for r in result.rows} - {None}
+    graded_ids = {r.entry.student_id for r in result.rows if r.report is not None}
+    assert f"{len(ids)} students in {len(result.rows)} entries: {len(graded_ids)} students graded; 1 entries could " \
+           f"not be graded, 2 skipped." in summary, f"the counts line counts students (ids), not entries:\n{summary[:300]}"
+    assert "Students with more than one graded entry: 1." in summary, f"the two entries of 2021001 are one student:\n{summary[:500]}"
     for name in SECTION_NAMES + ["total"]:
         assert f"\n| {name} |" in summary, f"a statistics line for {name}"
     assert "| ReLU: forward on random inputs |" in summary, "the checks not passed most often are listed"
@@ -164,9 +168,45 @@ def test_summary_has_the_statistics_the_failures_and_both_pictures(graded):
     counts = [line.split(" | ")[-2] for line in diagnoses.splitlines()[4:] if line.startswith("| ")]
     assert len(counts) >= 3 and set(counts) == {"1"}, \
         f"each mutant's mistake is diagnosed, once per student however many checks it fails:\n{diagnoses}"
-    for png in ("score_histogram.png", "check_failure_rate.png"):
+    for png in ("score_histogram.png", "section_histograms.png", "check_failure_rate.png"):
         assert f"]({png})" in summary, f"summary.md embeds {png}"
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{png} is a PNG"
+
+
+def test_unfilled_stubs_are_counted_apart_from_the_failure_table(graded):
+    _, out, _, _ = graded
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "Stubs handed in unfilled (0 points): 1." in summary, f"Li Si's stubs are counted apart:\n{summary[:900]}"
+    failures = summary.split("## Checks not passed most often")[1].split("##")[0]
+    # Only the stubs fail the Model's checks: once they are left out, no Model check is in the table.
+    assert "| Model:" not in failures and "| ReLU:" in failures, f"the failure table leaves the stubs out:\n{failures}"
+
+
+def test_every_row_names_its_entry_and_a_graded_one_its_time(graded):
+    folder, out, _, result = graded
+    rows = read_gradebook(out)
+    assert [row["entry"] for row in rows] == [r.entry.label for r in result.rows], "the entry column names each entry"
+    skipped = sorted(row["entry"] for row in rows if row["status"] == "skipped")
+    assert skipped == ["homework", "notes.txt"], f"each skipped row says which entry it is: {skipped}"
+    for row, batch_row in zip(rows, result.rows):
+        if batch_row.report is None:
+            assert row["seconds"] == "", f"{row['entry']}: no time for an entry not graded"
+        else:
+            assert float(row["seconds"]) == round(batch_row.report.execution_time, 2), \
+                f"{row['entry']}: seconds {row['seconds']}, the report's {batch_row.report.execution_time}"
+
+
+def test_the_gradebook_names_each_students_most_similar_other(graded):
+    _, out, _, result = graded
+    rows = {row["entry"]: row for row in read_gradebook(out)}
+    zhang = rows["张三_2021001_hw1_student"]                   # the reference, as 王五's zip holds it too
+    assert float(zhang["similarity"]) == 1.0 and zhang["similar to"].startswith("20210"), \
+        f"the reference's twin is found: {zhang['similarity']} with {zhang['similar to']}"
+    stubs = rows["Li Si_2021002_hw1_student"]
+    assert stubs["similarity"] == stubs["similar to"] == "", f"unfilled stubs are like no one: {stubs}"
+    listed = (out / "similarity.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert listed[0].startswith("similarity,student A,entry A,share of A,") and len(listed) > 1, \
+        f"similarity.csv lists the pairs above the threshold:\n{listed[:3]}"
 
 
 def test_every_stored_report_round_trips_exactly(graded):
@@ -174,7 +214,7 @@ def test_every_stored_report_round_trips_exactly(graded):
     for row in result.rows:
         if row.report is not None:
             again = report_io.load(report_io.dump(row.report))
-            # repr shows the fields equality ignores too (execution time, timings).
+            # repr shows the fields equality ignores too (execution time).
             assert again == row.report and repr(again) == repr(row.report), f"{row.entry.label}: round trip"
 
 
@@ -201,10 +241,9 @@ def test_report_io_round_trips_every_field_kind():
                         Msg("reason.values", (("label", label), ("n", 3), ("x", 0.5))), Msg("mistake:fc_mean"),
                         None, Evidence(label, (("X", "(6, 4)"),), ArraySummary("(4, 3)", "float64", "[1, 2]"),
                                        ArraySummary("(3, 4)", "float64", "[nan]"), ""),
-                        Location("fully_connected:FullyConnected.backward", ("a = 1\n", "b = 2\n"), 2),
-                        timing=Msg("timing:ratio", (("ratio", "1.5"),)))
-    report = GradeReport("张三_1_hw1_student", (SectionResult("FullyConnected", 4.0, (check,), "ok", 0.25),
-                                               SectionResult("odd", math.inf, (), "timed out after 1 s")),
+                        Location("fully_connected:FullyConnected.backward", ("a = 1\n", "b = 2\n"), 2))
+    report = GradeReport("张三_1_hw1_student", (SectionResult("FullyConnected", 4.0, (check,), Ending(OK, code=0), 0.25),
+                                               SectionResult("odd", math.inf, (), Ending(TIMED_OUT, seconds=1.0))),
                          ("a notice",), "张三", "1", execution_time=1.5)
     again = report_io.load(report_io.dump(report))
     assert again == report and repr(again) == repr(report), f"round trip:\n{again}\n{report}"
@@ -214,10 +253,10 @@ def test_report_io_round_trips_every_field_kind():
 
 @pytest.mark.parametrize("text, words", [
     ("[1, 2]", "format"),
-    ('{"format": 1, "report": {"_type": "os.system"}}', "unknown object type"),
-    ('{"format": 1, "report": {"_type": "GradeReport", "submission": "x", "sections": [], "evil": 1}}', "evil"),
-    ('{"format": 1, "report": {"_type": "GradeReport"}}', "GradeReport"),
-    ('{"format": 1, "report": {"_type": "Msg", "key": "k"}}', "no GradeReport"),
+    (f'{{"format": {report_io.FORMAT}, "report": {{"_type": "os.system"}}}}', "unknown object type"),
+    (f'{{"format": {report_io.FORMAT}, "report": {{"_type": "GradeReport", "submission": "x", "sections": [], "evil": 1}}}}', "evil"),
+    (f'{{"format": {report_io.FORMAT}, "report": {{"_type": "GradeReport"}}}}', "GradeReport"),
+    (f'{{"format": {report_io.FORMAT}, "report": {{"_type": "Msg", "key": "k"}}}}', "no GradeReport"),
     ("{not json", "not JSON"),
 ])
 def test_report_io_refuses_what_is_not_a_report(text, words):
@@ -284,6 +323,64 @@ def test_a_corrupt_report_json_means_graded_again(tmp_path, monkeypatch):
     spy = GradeSpy(monkeypatch)
     grade_all(folder, out, jobs=1)
     assert [name for name, _ in spy.calls] == [names[0]], f"the corrupt one is graded again: {spy.calls}"
+
+
+def test_another_language_regrades_nothing_and_renders_every_student_again(tmp_path, monkeypatch):
+    folder, out = tmp_path / "uploads", tmp_path / "out"
+    small_class(folder, 2)
+    grade_all(folder, out, jobs=1, lang="en")
+    reports = {key: snapshot(out / key)[store.REPORT] for key in ("3000", "3001")}
+    spy = GradeSpy(monkeypatch)
+    grade_all(folder, out, jobs=1, lang="zh")
+    assert spy.calls == [], f"--lang zh after en grades no one: {spy.calls}"
+    for key in reports:
+        assert snapshot(out / key)[store.REPORT] == reports[key], f"{key}: report.json is stored once, never rewritten"
+        feedback = (out / key / store.FEEDBACK).read_text(encoding="utf-8")
+        results = json.loads((out / key / store.RESULTS).read_text(encoding="utf-8"))
+        assert feedback.startswith("# hw1 作业反馈"), f"{key}: feedback.md in Chinese:\n{feedback[:200]}"
+        assert "未实现" in json.dumps(results["tests"], ensure_ascii=False), f"{key}: results.json in Chinese: {results}"
+    assert "## 成绩" in (out / "summary.md").read_text(encoding="utf-8"), "the summary in Chinese"
+    grade_all(folder, out, jobs=1, lang="en")
+    assert spy.calls == [] and "not implemented yet" in (out / "3000" / store.RESULTS).read_text(encoding="utf-8"), \
+        f"back to English, still nothing graded: {spy.calls}"
+
+
+def test_only_regrades_the_students_named_and_no_one_else(tmp_path, monkeypatch, capsys):
+    folder, out = tmp_path / "uploads", tmp_path / "out"
+    names = small_class(folder, 3)
+    grade_all(folder, out, jobs=1)
+    before = {key: snapshot(out / key) for key in ("3000", "3002")}
+    spy = GradeSpy(monkeypatch)
+    grade_all(folder, out, jobs=1, only=["3001"])
+    assert [name for name, _ in spy.calls] == [names[1]], f"--only 3001 grades 3001 again, though done: {spy.calls}"
+    assert {key: snapshot(out / key) for key in before} == before, "the others' files are untouched"
+    late = small_class(tmp_path / "late", 1)[0]
+    (tmp_path / "late" / late).rename(folder / late.replace("3000", "3009"))
+    spy.calls.clear()
+    result = grade_all(folder, out, jobs=1, only=["3000", "3002"])
+    assert sorted(name for name, _ in spy.calls) == [names[0], names[2]], f"repeatable, and nothing else: {spy.calls}"
+    pending = next(row for row in read_gradebook(out) if row["id"] == "3009")
+    assert pending["status"] == "pending" and "--only" in pending["note"], f"the new entry waits: {pending}"
+    assert "1 not graded yet" in result.summary_line(), result.summary_line()
+    assert cli.main(["grade-all", str(folder), "--out", str(out), "--only", "9999"]) == 2, "an unknown id: exit 2"
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "9999" in err, f"one line naming the unknown id: {err!r}"
+
+
+def test_a_folder_is_removed_once_its_id_is_shared_and_a_tas_own_is_kept(tmp_path):
+    folder, out = tmp_path / "uploads", tmp_path / "out"
+    small_class(folder, 1)
+    grade_all(folder, out, jobs=1)
+    (out / "my notes").mkdir()
+    assert (out / "3000" / store.REPORT).is_file(), "the student's folder is OUT/3000"
+    again = tmp_path / "again"
+    twin = small_class(again, 1)[0]
+    (again / twin).rename(folder / twin.replace("s0", "s0 second"))
+    result = grade_all(folder, out, jobs=1)
+    keys = sorted(r.entry.key for r in result.rows)
+    assert all(k.startswith("3000-") for k in keys) and len(keys) == 2, f"two entries share id 3000: {keys}"
+    assert not (out / "3000").exists(), "OUT/3000 is gone once the id's folders are 3000-<entry>"
+    assert (out / "my notes").is_dir(), "a folder the index never named is left alone"
 
 
 # --- one entry never stops the batch --------------------------------------------------------------------
@@ -392,7 +489,7 @@ def test_an_empty_folder_gives_a_header_only_gradebook_and_exit_0(tmp_path, caps
     for _ in range(2):
         assert cli.main(["grade-all", str(tmp_path / "empty"), "--out", str(out)]) == 0, "an empty class: exit 0"
     assert read_gradebook(out) == [], "the gradebook has its header only"
-    assert (out / "gradebook.csv").read_text(encoding="utf-8-sig").startswith("name,id,ReLU,"), "the header"
+    assert (out / "gradebook.csv").read_text(encoding="utf-8-sig").startswith("name,id,entry,ReLU,"), "the header"
     assert "No submissions were graded." in (out / "summary.md").read_text(encoding="utf-8"), "the summary says so"
     printed = capsys.readouterr().out
     assert "0 entries: 0 graded" in printed and f"wrote {out / 'gradebook.csv'}" in printed, printed

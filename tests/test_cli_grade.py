@@ -18,7 +18,7 @@ from autograder.load import SubmissionError, load_submission
 from autograder.paths import HANDOUT_DIR, REPO_ROOT
 from autograder.report import FAILED, PASSED, CheckResult, GradeReport, SectionResult
 from autograder.sandbox import SandboxError
-from make_submission import MANIFEST
+from regions import MANIFEST
 
 
 def report(points=1.5):

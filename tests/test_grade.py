@@ -5,17 +5,18 @@ import zipfile
 
 import pytest
 
-from make_submission import Submission, render_submission
+from regions import Submission, render_submission
 
 from autograder.diagnose import MISTAKES
 from autograder.grade import grade
 from autograder.paths import HANDOUT_DIR
+from autograder.render.feedback import render_feedback
 from autograder.render.gradescope import to_results_json
-from autograder.report import NOT_IMPLEMENTED, PASSED
+from autograder.report import NOT_IMPLEMENTED, NOTE, PASSED
 from autograder.rubric import SECTIONS
 from tests import kits
 from tests.alternatives import ALTERNATIVES
-from tests.mutants import MUTANTS, RECOGNISED_AS
+from tests.mutants import MUTANTS, NOTES, RECOGNISED_AS
 
 FULL = {s.name: s.points for s in SECTIONS}
 
@@ -75,11 +76,12 @@ def test_fresh_stubs_score_zero_and_every_check_says_not_implemented(tmp_path):
 def test_correct_alternatives_score_full_marks(name, changes, tmp_path):
     texts = kits.reference_regions()
     for region, (old, new) in changes.items():
-        assert old in texts[region], f"{name}: {region} no longer contains {old!r}"
-        texts[region] = texts[region].replace(old, new)
+        assert old is None or old in texts[region], f"{name}: {region} no longer contains {old!r}"
+        texts[region] = new if old is None else texts[region].replace(old, new)
     report = grade(kits.write_package(tmp_path, texts))
     assert report.score == 10.0, f"{name}: {report.score}; {_failures(report)}"
-    diagnosed = [(c.title, str(c.diagnosis)) for c in report.checks if c.diagnosis or c.consistency]
+    diagnosed = [(c.title, str(c.diagnosis)) for c in report.checks
+                 if (c.diagnosis or c.consistency) and c.status != NOTE]
     assert not diagnosed, f"{name}: a correct alternative gets no diagnosis: {diagnosed}"
 
 
@@ -88,7 +90,7 @@ def test_each_mutant_loses_points_in_its_own_section_only_with_its_diagnosis(
         name, region, old, new, section, words, tmp_path):
     report = grade(kits.write_package(tmp_path, kits.with_change(region, old, new)))
     points = _points(report)
-    failed = [c for c in report.checks if c.status != PASSED]
+    failed = [c for c in report.checks if c.status not in (PASSED, NOTE)]
     assert failed and all(c.section == section for c in failed), \
         f"{name}: failures outside {section}: {_failures(report)}"
     if FULL[section]:
@@ -97,6 +99,19 @@ def test_each_mutant_loses_points_in_its_own_section_only_with_its_diagnosis(
     if words:
         said = " ".join(f"{c.reason} {c.diagnosis or ''} {c.consistency or ''}" for c in failed)
         assert words in said, f"{name}: expected {words!r} in the feedback: {said}"
+
+
+@pytest.mark.parametrize("name,region,old,new,section,words", NOTES, ids=[m[0] for m in NOTES])
+def test_what_the_homework_leaves_open_is_a_note_worth_no_points(name, region, old, new, section, words, tmp_path):
+    report = grade(kits.write_package(tmp_path, kits.with_change(region, old, new)))
+    assert report.score == 10.0, f"{name}: {report.score}; {_failures(report)}"
+    notes = [c for c in report.checks if c.status == NOTE]
+    assert notes and all(c.section == section and c.max_points == 0 for c in notes), \
+        f"{name}: notes {[(c.title, c.max_points) for c in notes]}"
+    said = " ".join(f"{c.reason} {c.diagnosis or ''}" for c in notes)
+    assert words in said, f"{name}: expected {words!r} in the note: {said}"
+    feedback = render_feedback(report)
+    assert "Notes (0 points)" in feedback and words in feedback, f"{name}: the note reaches feedback.md"
 
 
 def test_grading_twice_gives_the_same_report(reference_package, tmp_path):
@@ -121,7 +136,7 @@ def test_a_failed_backward_says_which_half_to_fix(tmp_path):
 
 
 def test_every_mistake_of_the_catalogue_has_a_mutant():
-    names = {m[0] for m in MUTANTS}
+    names = {m[0] for m in MUTANTS + NOTES}
     missing = sorted(set(MISTAKES) - set(RECOGNISED_AS))
     assert not missing, f"catalogue entries without a mutant in tests/mutants.py: {missing}"
     unknown = {k: v for k, v in RECOGNISED_AS.items() if k not in MISTAKES or v not in names}
@@ -131,7 +146,7 @@ def test_every_mistake_of_the_catalogue_has_a_mutant():
 
 @pytest.mark.parametrize("mistake", sorted(RECOGNISED_AS))
 def test_each_mutant_is_recognised_as_its_mistake_and_no_other(mistake, tmp_path):
-    name, region, old, new, section, _ = next(m for m in MUTANTS if m[0] == RECOGNISED_AS[mistake])
+    name, region, old, new, section, _ = next(m for m in MUTANTS + NOTES if m[0] == RECOGNISED_AS[mistake])
     report = grade(kits.write_package(tmp_path, kits.with_change(region, old, new)))
     named = {c.diagnosis.key for c in report.checks if getattr(c.diagnosis, "key", "").startswith("mistake:")}
     assert named == {f"mistake:{mistake}"}, f"{name}: diagnosed as {sorted(named)}; {_failures(report)}"
@@ -159,9 +174,3 @@ def test_the_received_dtype_is_the_students(tmp_path):
         f"a float16 result is named as such: {forward}"
 
 
-def test_vectorised_checks_report_a_timing_that_never_scores(reference_package):
-    report = grade(reference_package)
-    timed = {c.section: c.timing for c in report.checks if c.name.startswith("vectorised")}
-    for section in ("ReLU", "FullyConnected", "CrossEntropy"):
-        assert getattr(timed.get(section), "key", None) == "timing:ratio", f"{section}: timing {timed.get(section)}"
-        assert "the reference" in str(timed[section]), f"{section}: the reference's ratio is given: {timed[section]}"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from make_submission import Submission, render_submission
+from regions import Submission, render_submission
 
 from autograder import cli
 from autograder.gradescope import build_autograder_zip, run_gradescope
@@ -28,7 +28,7 @@ from autograder.sandbox import SandboxError
 from tests import kits
 from tests.gradescope_schema import problems
 
-TOP_LEVEL = {"setup.sh", "run_autograder", "requirements.txt", "make_submission.py", "autograder", "settings.json"}
+TOP_LEVEL = {"setup.sh", "run_autograder", "requirements.txt", "regions.py", "loop_check.py", "autograder", "settings.json"}
 TEST_NAMES = [f"{s.name}: {c.name}" for s in SECTIONS for c in s.checks]
 MAX_SCORE = sum(s.points for s in SECTIONS)
 HOW_TO_SUBMIT = text(msg("gradescope:how_to_submit", package="hw1_student"))
@@ -93,7 +93,7 @@ def test_zip_holds_the_scripts_the_grader_and_the_reference(autograder_zip):
 def test_zip_members_are_the_repository_files(autograder_zip):
     path, members = autograder_zip
     with zipfile.ZipFile(path) as archive:
-        differ = [n for n in members if n.split("/")[0] in ("autograder", "make_submission.py")
+        differ = [n for n in members if n.split("/")[0] in ("autograder", "regions.py", "loop_check.py")
                   and archive.read(n) != (REPO_ROOT / n).read_bytes()]
         scripts = {n: archive.read(n) for n in SCRIPTS}
     assert differ == [], f"zip members differ from the working tree: {differ}"
@@ -160,7 +160,8 @@ def test_the_grader_imports_nothing_beyond_the_requirements(unpacked, tmp_path):
     status, where, modules = json.loads(done.stdout.splitlines()[-1])
     assert status == 0 and Path(where).is_relative_to(root / "source"), f"graded with the zip's grader: {where}"
     owners = importlib.metadata.packages_distributions()
-    third_party = {m: owners.get(m) for m in modules if m not in ("autograder", "make_submission")}
+    ours = {"autograder"} | {p.stem for p in (root / "source").glob("*.py")}      # regions.py, loop_check.py, ...
+    third_party = {m: owners.get(m) for m in modules if m not in ours}
     allowed = _requirement_closure(RUNTIME_DEPENDENCIES)
     outside = {m: d for m, d in third_party.items() if not d or not {_canonical(x) for x in d} <= allowed}
     assert outside == {}, f"imported while grading but not installed by requirements.txt ({sorted(allowed)}): {outside}"
@@ -357,3 +358,35 @@ def test_a_zip_built_for_chinese_gives_students_chinese_results(tmp_path):
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     assert "没有可以评分的内容" in results["output"], f"the reason is in Chinese: {results['output']!r}"
     assert all(t["output"] == "未评分：请看测试上方的说明" for t in results["tests"]), "each test says so in Chinese"
+
+
+@pytest.mark.parametrize("visibility", ["after_due_date", "after_published", "hidden"])
+def test_a_zip_built_with_a_visibility_shows_the_tests_when_it_says(tmp_path, capsys, visibility):
+    zip_path = tmp_path / "autograder.zip"
+    assert cli.main(["gradescope", "--out", str(zip_path), "--visibility", visibility]) == 0, "built: exit 0"
+    root = tmp_path / "root"
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(root / "source")
+    kits.write_package(root / "submission", {})                  # the stubs: graded without a child
+    assert run_gradescope(root, timeout=3) == 0, "graded: exit 0"
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    assert problems(results) == [], f"Gradescope's schema: {problems(results)}"
+    seen = {results["visibility"], *(t["visibility"] for t in results["tests"])}
+    assert seen == {visibility}, f"the top level and every test are {visibility!r}: {seen}"
+
+
+def test_a_zip_built_without_a_visibility_shows_everything_at_once(unpacked, tmp_path):
+    root = make_root(tmp_path, unpacked)
+    kits.write_package(root / "submission", {})
+    run_gradescope(root, timeout=3)
+    results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    assert {results["visibility"], *(t["visibility"] for t in results["tests"])} == {"visible"}, "visible by default"
+    assert json.loads((unpacked / "settings.json").read_text()) == {"lang": "en", "visibility": "visible"}, \
+        "settings.json records the TA's choices"
+
+
+def test_the_command_line_offers_gradescopes_visibilities():
+    from autograder.render.gradescope import VISIBILITIES
+    from tests.gradescope_schema import VISIBILITIES as SCHEMA
+    assert set(cli.VISIBILITIES) == set(VISIBILITIES) == set(SCHEMA), \
+        f"the CLI's choices {cli.VISIBILITIES} are the renderer's {VISIBILITIES} and Gradescope's {SCHEMA}"

@@ -1,6 +1,7 @@
 """The handout: generated from the reference, in sync, with no solution line in it or in the students' zip."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -8,8 +9,8 @@ import zipfile
 
 import pytest
 
-from make_submission import (MANIFEST, PACKAGE, RegionError, find_regions, outside_text, read_source, splice,
-                             split_lines, text_hash)
+from regions import (MANIFEST, PACKAGE, RegionError, find_regions, outside_text, read_source, splice, split_lines,
+                     text_hash)
 
 from autograder import handout
 from autograder.paths import HANDOUT_DIR, KIT_FILES, REFERENCE_DIR, REPO_ROOT, STUDENT_README
@@ -46,9 +47,11 @@ def regions_of(package, name):
 
 
 def solution_lines():
-    """Every code line of every reference region, stripped, with the region it comes from."""
+    """Every code line of every reference region, stripped, with the region it comes from; a bare ``return``
+    of names (``return Y``, ``return dx, dy``) reveals nothing and is left out."""
     return [(r.id, line.strip()) for name in MODULES for r in regions_of(REFERENCE_DIR, name)
-            for line in split_lines(r.text) if line.strip() and not line.strip().startswith("#")]
+            for line in split_lines(r.text) if line.strip() and not line.strip().startswith("#")
+            and not re.fullmatch(r"return \w+(, \w+)*", line.strip())]
 
 
 # --- in sync ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from autograder.grade import expected
 from autograder.judge import ProbeResult, SectionContext, judge_section
 from autograder.report import PASSED
 from autograder.rubric import SECTIONS
+from autograder.sandbox.outcome import OK, Ending
 
 
 def _odd_arrays(rng, like):
@@ -39,7 +40,7 @@ def test_the_judge_never_raises_on_what_a_child_sends(section, seed):
         arrays["__error__"] = rng.integers(0, 256, size=rng.integers(0, 50)).astype(np.uint8)
         raw[name] = arrays
     results = {name: ProbeResult.from_child(arrays) for name, arrays in raw.items()}
-    ctx = SectionContext(section, {}, "ok", lambda where: "")
+    ctx = SectionContext(section, {}, Ending(OK, code=0), lambda where: "")
     checks = judge_section(ctx, results, {n: expected(n) for n in names}, {n: probes.inputs_for(n) for n in names})
     assert len(checks) == len(section.checks), f"{section.name}: one result per check"
     assert all(c.points == (c.max_points if c.status == PASSED else 0.0) for c in checks), \
@@ -50,7 +51,7 @@ def test_a_huge_region_is_shown_as_a_window_around_the_line():
     from autograder.judge import SHOWN_LINES, SectionContext
     from autograder.rubric import section
     text = "".join(f"        x{i} = {i}\n" for i in range(5000)) + "        dZ = dY * (Z >= 0)\n" + "x" * 10**6
-    ctx = SectionContext(section("ReLU"), {"activations:ReLU.backward": text}, "ok", None)
+    ctx = SectionContext(section("ReLU"), {"activations:ReLU.backward": text}, Ending(OK, code=0), None)
     location = ctx.location(".backward", r">=")
     assert location.line == 5001 and location.first <= 5001 < location.first + len(location.code), location.first
     assert len(location.code) <= SHOWN_LINES and max(map(len, location.code)) <= 200, "the window is capped"

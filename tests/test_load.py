@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from make_submission import MANIFEST, Submission, find_regions, read_source, render_submission
+from regions import MANIFEST, Submission, find_regions, read_source, render_submission
 
 from autograder import submitted_files
 from autograder.handout import generate

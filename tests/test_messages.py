@@ -1,6 +1,7 @@
 """The message catalogue: both languages complete, every word the grader can say has an entry."""
 
 import re
+import signal
 import string
 
 import pytest
@@ -8,6 +9,8 @@ import pytest
 from autograder import rubric
 from autograder.diagnose import MISTAKES
 from autograder.messages import CATALOGUES, Msg, default_lang, ending, msg, text
+from autograder.sandbox.outcome import (CPU_TIME, EXITED, FILE_SIZE, KINDS, MEMORY, NO_REPORT, OK, PROCESSES, SIGNAL,
+                                        TIMED_OUT, Ending)
 
 PUNCTUATION_ONLY = {"reason:with_hint"}     # "{reason}；{hint}": only the punctuation changes
 
@@ -67,14 +70,33 @@ def test_messages_nest_and_render_in_the_asked_language():
     assert reason == Msg("reason:did_not_come_back", (("label", Msg("label:dW")),)), "a Msg compares by value"
 
 
-@pytest.mark.parametrize("words,zh", [
-    ("timed out after 10 s", "超时（10 秒）"), ("killed: memory limit", "被终止：超出内存限制"),
-    ("exited with code 3", "以退出码 3 退出"), ("killed by signal SIGKILL", "被信号 SIGKILL 终止"),
-    ("something new", "something new"),
-])
-def test_sandbox_endings_are_translated(words, zh):
-    assert text(ending(words), "en") == words, f"the English ending is kept: {text(ending(words), 'en')!r}"
-    assert text(ending(words), "zh") == zh, f"{words!r} in Chinese: {text(ending(words), 'zh')!r}"
+@pytest.mark.parametrize("outcome,en,zh", [
+    (Ending(OK, code=0), "ok", "正常结束"),
+    (Ending(TIMED_OUT, seconds=10.0), "timed out after 10 s", "超时（10 秒）"),
+    (Ending(TIMED_OUT, seconds=2.5), "timed out after 2.5 s", "超时（2.5 秒）"),
+    (Ending(MEMORY), "killed: memory limit", "被终止：超出内存限制"),
+    (Ending(CPU_TIME, signal=signal.SIGXCPU), "killed: CPU time limit", "被终止：超出 CPU 时间限制"),
+    (Ending(FILE_SIZE, code=1), "killed: file size limit", "被终止：超出文件大小限制"),
+    (Ending(PROCESSES, code=1), "killed: process limit", "被终止：超出进程数限制"),
+    (Ending(EXITED, code=3), "exited with code 3", "以退出码 3 退出"),
+    (Ending(EXITED, code=1, exception="RecursionError"), "exited with code 1 (RecursionError)",
+     "以退出码 1 退出（RecursionError）"),
+    (Ending(SIGNAL, signal=signal.SIGKILL), "killed by signal SIGKILL", "被信号 SIGKILL 终止"),
+    (Ending(SIGNAL, signal=signal.SIGSEGV), "crashed: segmentation fault (SIGSEGV)", "崩溃：段错误（SIGSEGV）"),
+    (Ending(SIGNAL, signal=200), "killed by signal signal 200", "被信号 signal 200 终止"),
+    (Ending(NO_REPORT), "ended without a report (the code killed its sandbox's launcher)",
+     "未留下报告即结束（代码杀死了沙箱的启动进程）"),
+], ids=lambda value: value.kind if isinstance(value, Ending) else None)
+def test_sandbox_endings_are_worded_from_their_data(outcome, en, zh):
+    assert text(ending(outcome), "en") == en, f"{outcome} in English: {text(ending(outcome), 'en')!r}"
+    assert text(ending(outcome), "zh") == zh, f"{outcome} in Chinese: {text(ending(outcome), 'zh')!r}"
+
+
+def test_every_kind_of_ending_has_words():
+    for kind in KINDS:
+        outcome = Ending(kind, code=1, signal=signal.SIGKILL, seconds=1.0)
+        assert text(ending(outcome), "en") and not text(ending(outcome), "en").startswith("ending:"), \
+            f"{kind} has no words"
 
 
 @pytest.mark.parametrize("environ,lang", [

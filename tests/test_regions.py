@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from make_submission import (BEGIN_MARKER, END_MARKER, RegionError, find_regions, is_unfilled, outside_text,
-                             read_source, splice, split_lines)
+from regions import (BEGIN_MARKER, END_MARKER, RegionError, find_regions, is_unfilled, outside_text, read_source,
+                     splice, split_lines)
 
 
 B, E = BEGIN_MARKER, END_MARKER

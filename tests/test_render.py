@@ -14,11 +14,13 @@ from autograder.render import (render_feedback, render_terminal, to_results_json
                                write_results_json)
 from autograder.render.text import markdown
 from autograder.report import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, CheckResult, GradeReport, SectionResult
+from autograder.sandbox.outcome import SIGNAL, TIMED_OUT, Ending
 
 SECTIONS = ("ReLU", "FullyConnected", "SoftMax", "CrossEntropy", "Model", "Sigmoid")
 REASON = "expected dZ of shape 4 by 3 with 5 zeros, got 0 zeros"
 DIAGNOSIS = "the ReLU mask is taken from the output, not the input"
 HOSTILE = "[bold red]boom[/bold red] \x1b[2J <img src=x onerror=alert(1)> | col ** _x_ `y`\nsecond line"
+TIMED_OUT_10 = Ending(TIMED_OUT, seconds=10.0)
 
 
 def check(section, name, points, max_points, status, reason="", diagnosis=None):
@@ -33,8 +35,8 @@ def make_report(hostile=HOSTILE, execution_time=0.42):
     ))
     softmax = SectionResult("SoftMax", 2.0, (
         check("SoftMax", "forward on large logits", 0.0, 1.0, ERROR, f"raised ValueError: {hostile}"),
-        check("SoftMax", "backward", 0.0, 1.0, ERROR, "timed out after 10 s"),
-    ), child="timed out after 10 s")
+        check("SoftMax", "backward", 0.0, 1.0, TIMED_OUT_10),
+    ), child=TIMED_OUT_10)
     loss = SectionResult("CrossEntropy", 1.0, (
         check("CrossEntropy", "forward", 0.0, 0.5, NOT_IMPLEMENTED, "not implemented"),
         check("CrossEntropy", "backward", 0.0, 0.5, NOT_IMPLEMENTED, "not implemented"),
@@ -122,6 +124,24 @@ def test_results_json_is_not_replaced_by_an_invalid_one(tmp_path):
         write_results_json(broken, path)
     assert path.read_text(encoding="utf-8") == "previous", "a failed write leaves the old file whole"
     assert os.listdir(tmp_path) == ["results.json"], f"no temporary file left: {os.listdir(tmp_path)}"
+
+
+def test_a_report_with_sandbox_endings_round_trips_through_report_json():
+    """A section's Ending, and an Ending standing as a check's status, come back as the same data."""
+    from autograder import report_io
+    crashed = Ending(SIGNAL, signal=11)
+    report = dataclasses.replace(make_report(), sections=(
+        SectionResult("ReLU", 2.0, (check("ReLU", "forward", 0.0, 2.0, crashed),), crashed, 0.5),
+        SectionResult("CrossEntropy", 1.0, (check("CrossEntropy", "forward", 0.0, 1.0, NOT_IMPLEMENTED),), None),
+        *make_report().sections))
+    again = report_io.load(report_io.dump(report))
+    assert again == report, f"round trip:\n{again}\n{report}"
+    assert again.sections[0].child == crashed and again.sections[0].checks[0].status == crashed, \
+        f"the ending came back as {again.sections[0].child!r} / {again.sections[0].checks[0].status!r}"
+    assert [s.ended_abnormally for s in again.sections[:2]] == [True, False], "a section not run ended normally"
+    forged = report_io.dump(report).replace('"kind": "signal"', '"kind": "pwned"', 1)
+    with pytest.raises(ValueError, match="kind"):
+        report_io.load(forged)
 
 
 # --- terminal -----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from autograder.paths import HANDOUT_DIR, REPO_ROOT
 
 # Modules of one verb, or of grading itself, that importing the command line must not load.
-NOT_FOR_THE_CLI = ("rich", "numpy", "make_submission", "autograder.reference", "autograder.batch",
+NOT_FOR_THE_CLI = ("rich", "numpy", "regions", "autograder.reference", "autograder.batch",
                    "autograder.gradescope", "autograder.demo", "autograder.handout", "autograder.grade",
                    "autograder.load", "autograder.render.terminal", "autograder.sandbox.results")
 # Run `python -m autograder ARGV` in-process, with a spy on the sandbox's warm-up that records what was
@@ -23,9 +23,9 @@ SPIED_MAIN = """
 import json, runpy, sys
 import autograder.sandbox.child as child
 calls, real = [], child.warm_up
-def spy():
+def spy(**options):
     calls.append(sorted(m for m in ("numpy", "autograder.cli") if m in sys.modules))
-    return real()
+    return real(**options)
 child.warm_up = spy
 sys.argv = ["autograder", *sys.argv[1:]]
 try:

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 import make_submission
-from make_submission import (MANIFEST, TITLE, RegionError, Submission, parse_submission, read_source,
-                             render_submission, split_lines, text_hash)
+from regions import (MANIFEST, TITLE, RegionError, Submission, parse_submission, read_source, render_submission,
+                     split_lines, text_hash)
 
 from autograder.paths import REPO_ROOT
 from autograder.rubric import SECTIONS
@@ -345,7 +345,7 @@ def break_bad_manifest(pkg):
 
 def break_end_without_begin(pkg):
     path = pkg / "losses.py"
-    path.write_text(read_source(path).replace("### BEGIN YOUR CODE ###\n        # The softmax", "# The softmax"),
+    path.write_text(read_source(path).replace("### BEGIN YOUR CODE ###\n        # Read back what forward", "# Read back what forward"),
                     encoding="utf-8")
     return f"hw1_student/losses.py:{line_of(path, '### END YOUR CODE ###', 2)}: ", "without a"
 
@@ -448,8 +448,10 @@ def test_zip_entries_carry_a_fixed_time(finished, capsys):
 
 
 def run_kit_script(kit, cwd):
-    """The kit's own copy of make_submission.py, run as a student runs it, from ``cwd``."""
-    shutil.copy2(REPO_ROOT / "make_submission.py", kit / "make_submission.py")
+    """The kit's own copy of make_submission.py (and the region parser beside it), run as a student runs it,
+    from ``cwd``."""
+    for script in ("make_submission.py", "regions.py", "loop_check.py"):
+        shutil.copy2(REPO_ROOT / script, kit / script)
     return subprocess.run([sys.executable, str(kit / "make_submission.py"), "--name", "张三", "--id", "2024001"],
                           cwd=cwd, capture_output=True, text=True, timeout=60)
 

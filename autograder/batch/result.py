@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from ..submitted_files import plural
-from .entries import ERROR, GRADED, SKIPPED
+from .entries import ERROR, GRADED, PENDING, SKIPPED
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class BatchResult:
 
     def summary_line(self):
         """One line for the TA: "12 entries: 9 graded (4 already done), 2 errors, 1 skipped in 5.1 s"."""
-        errors = self.count(ERROR)
+        errors, pending = self.count(ERROR), self.count(PENDING)
         return (f"{len(self.rows)} entries: {self.count(GRADED)} graded ({self.reused} already done), "
-                f"{errors} {plural(errors, 'error')}, {self.count(SKIPPED)} skipped in {self.seconds:.1f} s")
+                f"{errors} {plural(errors, 'error')}, {self.count(SKIPPED)} skipped"
+                f"{f', {pending} not graded yet' if pending else ''} in {self.seconds:.1f} s")

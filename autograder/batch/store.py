@@ -3,28 +3,32 @@
 ``OUT/<key>/`` holds one student's ``results.json`` and ``feedback.md``, then ``report.json``, written
 last: a student is done exactly when its report.json exists and its fingerprints match. The fingerprints
 say what was graded (the entry's files) and by what (the grader's code, the rubric, the reference, the
-options), so a changed submission or rubric is graded again. ``OUT/entries.json`` lists every entry with
-its status and folder key: the record of which folder is whose.
+timeout), so a changed submission or rubric is graded again. The language is not among them: report.json
+holds the grader's findings as catalogue keys (``messages.Msg``), and results.json and feedback.md are
+rendered from it in the language asked, on every run, and rewritten only when their text changes.
+``OUT/entries.json`` lists every entry with its status and folder key: the record of which folder is whose.
 """
 
 import hashlib
 import json
 import os
+import shutil
 import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from make_submission import write_atomically
+from regions import write_atomically
 
 from .. import REPO_ROOT, report_io
-from ..render import write_feedback, write_results_json
+from ..render.feedback import render_feedback
+from ..render.gradescope import results_json_text
 from ..submitted_files import MAX_TOTAL_BYTES
 
 REPORT, RESULTS, FEEDBACK, INDEX = "report.json", "results.json", "feedback.md", "entries.json"
-# What decides a grade: the grading code, the rubric, the reference and the one region parser.
-GRADER_SOURCES = ("make_submission.py", "autograder/*.py", "autograder/sandbox/*.py", "autograder/reference/*.py",
-                  "autograder/reference/data/*")
+# What decides a grade: the grading code, the rubric, the reference, the one region parser and loop check.
+GRADER_SOURCES = ("regions.py", "loop_check.py", "autograder/*.py", "autograder/sandbox/*.py",
+                  "autograder/reference/*.py", "autograder/reference/data/*")
 _CHUNK = 2**20
 
 
@@ -41,11 +45,22 @@ def save(folder, report, entry_fingerprint, grader_fingerprint, lang="en"):
     """Write the student's results.json, feedback.md and, last, report.json into ``folder``."""
     folder = Path(folder)
     folder.mkdir(exist_ok=True)
-    write_results_json(report, folder / RESULTS, lang)
-    write_feedback(report, folder / FEEDBACK, lang)
+    render(folder, report, lang)
     data = report_io.to_data(report)
     data["fingerprint"] = {"entry": entry_fingerprint, "grader": grader_fingerprint}
     write_atomically(folder / REPORT, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+
+def render(folder, report, lang="en"):
+    """Write the student's results.json and feedback.md in ``lang``, each only when its text changes."""
+    for name, text in ((RESULTS, results_json_text(report, lang)), (FEEDBACK, render_feedback(report, lang) + "\n")):
+        path = Path(folder) / name
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except (OSError, ValueError):
+            pass
+        write_atomically(path, text)
 
 
 def load(folder):
@@ -112,12 +127,28 @@ def _grader_sources():
     return digest.hexdigest()
 
 
-def grader_fingerprint(timeout, lang):
-    """SHA-256 of what decides a grade and its files: the grader's sources, the timeout, the language."""
-    return hashlib.sha256(f"{_grader_sources()}\0{timeout!r}\0{lang}".encode()).hexdigest()
+def grader_fingerprint(timeout):
+    """SHA-256 of what decides a grade: the grader's sources and the timeout (not the language: words are
+    rendered from report.json, never graded again)."""
+    return hashlib.sha256(f"{_grader_sources()}\0{timeout!r}".encode()).hexdigest()
 
 
 # --- the index of entries ------------------------------------------------------------------------------
+
+def remove_stale(out, entries):
+    """Remove the folders of OUT that the last run's index gave to entries whose key is no longer theirs
+    (``<id>/`` once the id is shared and the folders are ``<id>-<entry>/``, or an entry gone from DIR);
+    returns the keys removed. Only folders the index names are touched, never what else a TA put in OUT."""
+    try:
+        old = {r["key"] for r in json.loads((Path(out) / INDEX).read_text(encoding="utf-8")) if r.get("key")}
+    except (OSError, ValueError, TypeError, KeyError):
+        return []
+    stale = sorted(old - {e.key for e in entries if e.key} - {"", ".", ".."})
+    for key in stale:
+        if "/" not in key and (Path(out) / key).is_dir():
+            shutil.rmtree(Path(out) / key)
+    return stale
+
 
 def save_index(out, entries):
     """Write ``OUT/entries.json``: every entry with its identity, key, status and reason."""

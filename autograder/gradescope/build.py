@@ -5,8 +5,10 @@ Its members, at the top (Gradescope looks for ``setup.sh`` and ``run_autograder`
     setup.sh            run once by Gradescope: Python >= 3.11 and the pinned requirements, in a venv
     run_autograder      run per submission: grades it into results/results.json
     requirements.txt    the grader's third-party modules, pinned to the versions installed here
-    settings.json       what the TA chose when building: the language of the students' results
-    make_submission.py  the one region parser, which the grader imports
+    settings.json       what the TA chose when building: the language of the students' results, and when
+                        they see the tests (Gradescope's ``visibility``)
+    regions.py          the one region parser, which the grader imports
+    loop_check.py       the vectorisation check, which the grader imports
     autograder/...      the grader with the reference solution (never the students' handout, nor tests/)
 
 The same working tree gives the same bytes: members are sorted and carry a fixed time and mode.
@@ -19,14 +21,14 @@ import stat
 import zipfile
 from pathlib import Path
 
-from make_submission import write_atomically
+from regions import write_atomically
 
 from ..handout import _shipped
 from ..paths import REPO_ROOT
+from .run import SETTINGS
 
 SCRIPTS = ("run_autograder", "setup.sh")            # files of this package, executable in the zip
 REQUIREMENTS = "requirements.txt"
-SETTINGS = "settings.json"
 # What the grader and its sandboxed child import from outside the standard library (a test reads the
 # shipped code's imports and holds this list to them). matplotlib is only for the students' training.
 RUNTIME_DEPENDENCIES = ("numpy", "rich")
@@ -40,13 +42,13 @@ def requirements():
     return "".join(f"{name}=={importlib.metadata.version(name)}\n" for name in RUNTIME_DEPENDENCIES)
 
 
-def autograder_files(lang="en"):
-    """``{name in the zip: (bytes, permission bits)}``: the scripts, the requirements, the settings, the
-    grader."""
-    files = {name: ((_HERE / name).read_bytes(), 0o755) for name in SCRIPTS}
-    files[REQUIREMENTS] = (requirements().encode("utf-8"), 0o644)
-    files[SETTINGS] = (json.dumps({"lang": lang}).encode("utf-8") + b"\n", 0o644)
-    files["make_submission.py"] = ((REPO_ROOT / "make_submission.py").read_bytes(), 0o644)
+def grader_files(lang="en", visibility="visible"):
+    """``{name: (bytes, permission bits)}``: the requirements, the settings, the grader (Gradescope's zip
+    and PrairieLearn's course files both hold them)."""
+    files = {REQUIREMENTS: (requirements().encode("utf-8"), 0o644),
+             SETTINGS: (json.dumps({"lang": lang, "visibility": visibility}).encode("utf-8") + b"\n", 0o644)}
+    for shared in ("regions.py", "loop_check.py"):
+        files[shared] = ((REPO_ROOT / shared).read_bytes(), 0o644)
     for path in sorted((REPO_ROOT / "autograder").rglob("*")):
         rel = path.relative_to(REPO_ROOT).as_posix()
         if _shipped(path, rel):                    # the handout's rule: no caches, no hidden files
@@ -54,13 +56,14 @@ def autograder_files(lang="en"):
     return files
 
 
-def build_autograder_zip(out_path, lang="en"):
+def build_autograder_zip(out_path, lang="en", visibility="visible"):
     """Write the autograder zip to ``out_path`` (atomically); returns its member names, in zip order.
-    ``lang`` ("en" or "zh") is the language of the results students see on Gradescope.
+    ``lang`` ("en" or "zh") is the language of the results students see on Gradescope, ``visibility``
+    (one of ``render.gradescope.VISIBILITIES``) when they see the tests: their points and feedback.
 
     Raises OSError when ``out_path`` cannot be written.
     """
-    files = autograder_files(lang)
+    files = {name: ((_HERE / name).read_bytes(), 0o755) for name in SCRIPTS} | grader_files(lang, visibility)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):

@@ -5,6 +5,8 @@ no score and only "the autograder failed" when that file is missing, so one is w
 happens: when nothing can be graded (an empty upload, a corrupt zip, no package and no submission.md)
 it holds every check of the rubric at 0 and the one-line reason, and when the grader itself fails it
 says so (the traceback goes to stdout, which Gradescope shows to the course staff only).
+
+``grade_upload`` and ``read_settings`` are shared with the PrairieLearn grader (``autograder/prairielearn``).
 """
 
 import importlib
@@ -13,49 +15,63 @@ import time
 import traceback
 from pathlib import Path
 
-from make_submission import PACKAGE, RegionError
+from regions import PACKAGE, RegionError
 
 from ..load import SubmissionError
 from ..messages import LANGS, msg
-from ..render import write_results_json
+from ..render.gradescope import VISIBILITIES, write_results_json
 from ..report import FAILED, NOT_RUN, CheckResult, GradeReport, SectionResult
 from ..rubric import SECTIONS
 from ..sandbox import Limits
-from .build import SETTINGS
 
-def settings_lang(root):
-    """The language the TA built the zip for (``source/settings.json``), "en" when none is set."""
+SETTINGS = "settings.json"
+GRADED, NOT_GRADABLE, GRADER_FAILED = "graded", "not gradable", "grader failed"
+DEFAULTS = {"lang": "en", "visibility": "visible"}
+_ALLOWED = {"lang": LANGS, "visibility": VISIBILITIES}
+
+
+def read_settings(source):
+    """What the TA chose when building (``source/settings.json``): {"lang", "visibility"}, each its
+    default when unset or not one of its allowed values."""
     try:
-        lang = json.loads((Path(root) / "source" / SETTINGS).read_text(encoding="utf-8")).get("lang")
-    except (OSError, ValueError, AttributeError):
-        return "en"
-    return lang if lang in LANGS else "en"
+        chosen = json.loads((Path(source) / SETTINGS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        chosen = {}
+    chosen = chosen if isinstance(chosen, dict) else {}
+    return {key: chosen[key] if chosen.get(key) in _ALLOWED[key] else value for key, value in DEFAULTS.items()}
+
+
+def grade_upload(submission, timeout=Limits.timeout):
+    """Grade the upload in ``submission``, whatever it holds: (GradeReport, GRADED | NOT_GRADABLE |
+    GRADER_FAILED). Nothing gradable, or a failing grader, gives every check at 0 with the reason."""
+    start = time.monotonic()
+    try:
+        # Looked up at call time, as in the CLI: tests put a fake grading core in its place.
+        return importlib.import_module("autograder.grade").grade(submission, timeout=timeout), GRADED
+    except (SubmissionError, RegionError) as e:
+        reason = msg("gradescope:nothing_graded", error=str(e), how=msg("gradescope:how_to_submit", package=PACKAGE))
+        return ungraded_report(submission, reason, start), NOT_GRADABLE
+    except Exception:                                # the grader's own failure, never the student's
+        traceback.print_exc()
+        return ungraded_report(submission, msg("gradescope:grader_failed"), start), GRADER_FAILED
 
 
 def run_gradescope(root, timeout=Limits.timeout, lang=None):
     """Grade ``root/submission`` into ``root/results/results.json`` (written atomically) and print the
-    table on stdout, in ``lang`` (default: the zip's settings).
+    table on stdout, in ``lang`` (default: the zip's settings), with the zip's visibility.
 
     Returns 0 when results.json holds a grade, the student's fault or not (0 points when nothing could be
     graded); 1 when the grader failed, with a results.json that says so.
     """
-    root, start = Path(root), time.monotonic()
-    lang = lang or settings_lang(root)
-    submission, status = root / "submission", 0
-    try:
-        # Looked up at call time, as in the CLI: tests put a fake grading core in its place.
-        report = importlib.import_module("autograder.grade").grade(submission, timeout=timeout)
-    except (SubmissionError, RegionError) as e:
-        reason = msg("gradescope:nothing_graded", error=str(e), how=msg("gradescope:how_to_submit", package=PACKAGE))
-        report = ungraded_report(submission, reason, start)
-    except Exception:                                # the grader's own failure, never the student's
-        traceback.print_exc()
-        report, status = ungraded_report(submission, msg("gradescope:grader_failed"), start), 1
+    root = Path(root)
+    settings = read_settings(root / "source")
+    lang = lang or settings["lang"]
+    report, outcome = grade_upload(root / "submission", timeout)
     (root / "results").mkdir(parents=True, exist_ok=True)
-    write_results_json(report, root / "results" / "results.json", lang)
+    write_results_json(report, root / "results" / "results.json", lang, settings["visibility"])
     from ..render import render_terminal      # rich: for the log, once there is a report (not to build the zip)
     render_terminal(report, lang=lang)
-    return status
+    return int(outcome == GRADER_FAILED)
 
 
 def ungraded_report(submission, reason, start):

@@ -7,7 +7,6 @@ may itself be a ``Msg`` (a probe's label inside a reason), rendered in the same 
 """
 
 import os
-import re
 from dataclasses import dataclass
 
 from . import en, zh
@@ -71,25 +70,18 @@ def default_lang(environ=None):
     return "en"
 
 
-# The sandbox words a child's ending in English (``sandbox/outcome.py``); these patterns give it a key.
-_ENDINGS = (
-    (re.compile(r"ok"), "ending:ok", ()),
-    (re.compile(r"not run"), "ending:not_run", ()),
-    (re.compile(r"timed out after (?P<seconds>\S+) s"), "ending:timed_out", ()),
-    (re.compile(r"killed: (?P<limit>memory|CPU time|file size|process) limit"), "ending:limit", ("limit",)),
-    (re.compile(r"ended without a report: (?P<detail>.*)"), "ending:no_report", ()),
-    (re.compile(r"exited with code (?P<code>-?\d+)(?P<detail>.*)"), "ending:exited", ()),
-    (re.compile(r"killed by signal (?P<name>.+)"), "ending:signal", ()),
-    (re.compile(r"crashed: (?P<what>.+)"), "ending:crashed", ()),
-)
-
-
-def ending(words):
-    """A sandbox ending ("timed out after 10 s") as a Msg; words no pattern knows are kept as they are."""
-    for pattern, key, translated in _ENDINGS:
-        match = pattern.fullmatch(str(words))
-        if match:
-            args = {name: msg(f"{name}:{value}") if name in translated else value
-                    for name, value in match.groupdict().items()}
-            return msg(key, **args)
-    return str(words)
+def ending(outcome: "Ending") -> Msg:
+    """A sandboxed run's ending (``sandbox.outcome.Ending``, not imported: the catalogue stays light) as a
+    Msg, from its kind and its numbers."""
+    kind = outcome.kind
+    if kind == "exited":
+        return msg("ending:exited_with", code=outcome.code, exception=outcome.exception) if outcome.exception \
+            else msg("ending:exited", code=outcome.code)
+    if kind == "signal":
+        name = outcome.signal_name
+        crash = f"crash:{name}"
+        return msg("ending:crashed", what=msg(crash), name=name) if crash in en.MESSAGES \
+            else msg("ending:signal", name=name)
+    if kind == "timed_out":
+        return msg("ending:timed_out", seconds=f"{outcome.seconds:g}")
+    return msg(f"ending:{kind}")             # ok, memory, cpu_time, file_size, processes, no_report

@@ -19,7 +19,6 @@ MESSAGES = {
     "check:forward on edge inputs (N = 1, zeros, ±1e-12, ±1000)": "forward on edge inputs (N = 1, zeros, ±1e-12, ±1000)",
     "check:backward matches the reference": "backward matches the reference",
     "check:backward passes the numeric gradient check": "backward passes the numeric gradient check",
-    "check:backward at the kink (gradient 0 at z = 0)": "backward at the kink (gradient 0 at z = 0)",
     "check:vectorised: no Python loops": "vectorised: no Python loops",
     "check:_init_parameters: shapes, zero bias, uses init_weights": "_init_parameters: shapes, zero bias, uses init_weights",
     "check:forward on random inputs (tanh)": "forward on random inputs (tanh)",
@@ -28,7 +27,6 @@ MESSAGES = {
     "check:backward: dW matches the reference": "backward: dW matches the reference",
     "check:backward: db matches the reference": "backward: db matches the reference",
     "check:backward passes the numeric gradient check (dX, dW, db)": "backward passes the numeric gradient check (dX, dW, db)",
-    "check:forward on large logits (±1000), one class dominant, N = 1": "forward on large logits (±1000), one class dominant, N = 1",
     "check:forward on random logits": "forward on random logits",
     "check:forward through two layers": "forward through two layers",
     "check:backward: dX and every layer's gradients match the reference": "backward: dX and every layer's gradients match the reference",
@@ -88,8 +86,6 @@ MESSAGES = {
     "mistake:relu_no_mask": "backward returned dY unchanged; multiply it by the mask (Z > 0)",
     "mistake:relu_mask_from_dY": "the mask was taken from the upstream gradient (dY > 0); it comes from the "
                                  "forward's input: (Z > 0), with Z from the cache",
-    "mistake:relu_mask_ge": "the mask is 1 at z = 0 (Z >= 0); this homework takes the derivative at the kink "
-                            "to be 0, so use Z > 0",
     "mistake:softmax_wrong_axis": "softmax normalised over the wrong axis: each ROW (one sample, axis 1) must "
                                   "sum to 1",
     "mistake:softmax_unnormalised": "forward returned exp(Z) without dividing by each row's sum",
@@ -117,8 +113,6 @@ MESSAGES = {
     "mistake:fc_accumulated": "the gradients of the second backward were added to those of the first: assign "
                               "them (=), don't accumulate (+=)",
     "mistake:ce_sum_not_mean": "the loss is summed over the batch; it is the mean (divide by N)",
-    "mistake:ce_no_logsumexp": "the loss is not finite for logits of ±1000 (log of 0, or exp overflow): use "
-                               "log-softmax, z - max(z) - log(sum(exp(z - max(z))))",
     "mistake:ce_grad_no_mean": "backward misses the 1/N of the mean: dL/dlogits is (softmax - Y) / N",
     "mistake:ce_grad_logits": "backward used the logits (or the log-probabilities) where softmax(logits) "
                               "belongs: (softmax - Y) / N",
@@ -132,12 +126,28 @@ MESSAGES = {
     "mistake:model_backward_wrong_order": "backward visited the layers first to last: the gradient flows "
                                           "backwards, so go from the last layer to the first "
                                           "(reversed(self.layers))",
+    "mistake:relu_mask_ge": "the gradient at z = 0 is taken as 1 (Z >= 0). Any value in [0, 1] is a valid subgradient"
+                            " there and this costs nothing; the usual convention (PyTorch's, NumPy's np.heaviside(Z, "
+                            "0)) is 0, with Z > 0",
+    "mistake:ce_no_logsumexp": "the loss is not finite for logits of ±1000: a probability rounds to 0 and its log is "
+                               "-inf (or exp overflows). The homework does not ask for this; to handle it, compute "
+                               "log-softmax directly: z - max(z) - log(sum(exp(z - max(z))))",
+    "mistake:ce_log_eps": "at logits of ±1000 the loss is finite but not the true one: a probability rounds to 0, and"
+                          " an eps in log(p + eps) caps -log p at -log(eps). The homework does not ask for this; "
+                          "computing log-softmax directly (z - max(z) - log(sum(exp(z - max(z))))) needs no eps",
+    "mistake:ce_grad_through_probabilities": "at logits of ±1000 the gradient differs: dividing by a probability that"
+                                             " rounds to 0 (Y / softmax) loses it. The homework does not ask for "
+                                             "this; (softmax(logits) - Y) / N, derived on paper, never divides by a "
+                                             "probability",
 
     # --- mistakes read off one array (diagnose._generic) ---
     "generic:transposed": "{label} is transposed (check the order of the matrix product)",
     "generic:sign": "{label} has the wrong sign",
     "generic:times_n": "{label} is N = {n} times too large: a missing 1/N?",
     "generic:over_n": "{label} is N = {n} times too small: an extra 1/N?",
+    "generic:dtype": "{label} came back as {dtype}, not float64: an integer or boolean result rounds the values "
+                     "(np.vectorize, for one, takes its output type from the first result unless given "
+                     "otypes=[float])",
 
     # --- comparing arrays (compare.describe) ---
     "describe:shape": "{label} has shape {got}; expected {expected}",
@@ -160,13 +170,17 @@ MESSAGES = {
     "reason:raised_at": "raised {error} ({where})",
     "reason:with_hint": "{reason}; {hint}",
     "reason:malformed": "the result file is malformed",
+    "reason:dtype": "{label} has the right values but dtype {dtype}; the inputs are float64 and so must the result be"
+                    " (no int, bool or float32)",
     "where:region_line": "line {line} of your region {region}",
     "where:given_code": "in the given code, {file} line {line}",
     "hint:shapes": "shapes do not line up: forward visits the layers first to last, backward last to first",
-    "hint:name_undefined": "the given code after your region uses {name}: assign it in the region",
-    "hint:key_missing": "the given code looks up {key} in a cache or dict that your code did not fill",
     "hint:memory": "ran out of memory: an array far larger than the inputs?",
     "hint:recursion": "a function calls itself without end",
+    "hint:name_undefined": "{name} is not defined where it is used: only the code inside the YOUR CODE regions is "
+                           "graded, so define helpers and variables inside the region that uses them",
+    "hint:key_missing": "{key} was looked up in a cache or dict that does not hold it: does your forward store it "
+                        "under the key your backward reads?",
 
     # --- vectorisation (judge._vectorised) ---
     "vectorised:not_all_implemented": "the section's regions are not all implemented yet",
@@ -178,8 +192,6 @@ MESSAGES = {
     "loop:while": "a while loop at line {line}",
     "loop:comprehension": "a comprehension (a loop) at line {line}",
     "loop:call": "{name}() (a loop in disguise) at line {line}",
-    "timing:ratio": "time on a batch of {shape}: {student} ms, {ratio}× a plain NumPy baseline on the same "
-                    "arrays (the reference: {reference}×); not scored",
 
     # --- backward against the student's own forward (judge._consistency) ---
     "consistency:forward_wrong": "your backward agrees with central differences of your own forward, but "
@@ -194,17 +206,22 @@ MESSAGES = {
 
     # --- grading (grade.py) and the sandbox's endings ---
     "ending:ok": "ok",
-    "ending:not_run": "not run",
-    "ending:timed_out": "timed out after {seconds} s",
-    "ending:limit": "killed: {limit} limit",
-    "limit:memory": "memory",
-    "limit:CPU time": "CPU time",
-    "limit:file size": "file size",
-    "limit:process": "process",
-    "ending:no_report": "ended without a report: {detail}",
-    "ending:exited": "exited with code {code}{detail}",
+    "ending:exited": "exited with code {code}",
+    "ending:exited_with": "exited with code {code} ({exception})",
     "ending:signal": "killed by signal {name}",
-    "ending:crashed": "crashed: {what}",
+    "ending:crashed": "crashed: {what} ({name})",
+    "crash:SIGSEGV": "segmentation fault",
+    "crash:SIGBUS": "bus error",
+    "crash:SIGFPE": "floating-point exception",
+    "crash:SIGILL": "illegal instruction",
+    "crash:SIGABRT": "aborted",
+    "crash:SIGSYS": "bad system call",
+    "ending:timed_out": "timed out after {seconds} s",
+    "ending:memory": "killed: memory limit",
+    "ending:cpu_time": "killed: CPU time limit",
+    "ending:file_size": "killed: file size limit",
+    "ending:processes": "killed: process limit",
+    "ending:no_report": "ended without a report (the code killed its sandbox's launcher)",
 
     # --- notices about the submission (load.py, submitted_files.py, grade.py) ---
     "notice:skipped": "{where}: {count} {kind} ignored: {listed}",
@@ -222,13 +239,6 @@ MESSAGES = {
     "notice:unread": "{where}: {reason}; not graded",
     "notice:sandbox": "sandbox: {isolation}",
 
-    # --- the grader daemon (daemon/) ---
-    "daemon:starting": "autograder: starting the grader daemon, which makes later `grade` commands fast; it "
-                       "exits after {minutes} idle minutes (stop it now: python -m autograder daemon --stop; "
-                       "never start it: {switch})",
-    "daemon:none": "no grader daemon is running",
-    "daemon:stopped": "stopped {count} grader daemon(s)",
-
     # --- Gradescope (gradescope/run.py) ---
     "gradescope:nothing_graded": "Nothing could be graded: {error}. {how}",
     "gradescope:how_to_submit": "Upload the files of your <name>_<student id>_{package} folder (the {package} "
@@ -240,7 +250,21 @@ MESSAGES = {
 
     # --- the class summary (batch/summary.py) ---
     "summary:title": "hw1: the class",
-    "summary:counts": "{entries} entries: {graded} graded, {errors} could not be graded, {skipped} skipped.",
+    "summary:counts": "{students} students in {entries} entries: {graded} students graded; {errors} entries "
+                      "could not be graded, {skipped} skipped.",
+    "summary:several_entries": "Students with more than one graded entry: {count}. Each counts once below, by "
+                               "their best total (gradebook.csv lists every entry).",
+    "summary:section_histograms": "Scores per section",
+    "summary:unsubmitted": "Stubs handed in unfilled (0 points): {count}. They count in the scores above, not "
+                           "in the checks and mistakes below.",
+    "summary:similarity": "Similar code",
+    "summary:similarity_none": "No two students' code is at least {threshold} similar (the most similar pair: "
+                               "{best}).",
+    "summary:similarity_intro": "{count} pairs of students have code at least {threshold} similar: the smaller of "
+                                "the two shares of one's graded regions found in the other's, names, comments and "
+                                "layout left out (similarity.csv lists every pair). The {shown} most similar, "
+                                "with the regions they share:",
+    "summary:similarity_pair": "{score}: {a} and {b}",
     "summary:none_graded": "No submissions were graded.",
     "summary:scores": "Scores",
     "summary:scores_header": "| section | out of | mean | median | min | max | students per score |",
@@ -287,7 +311,6 @@ MESSAGES = {
     "feedback:summary": "shape {shape}, {dtype}, first values {values}",
     "feedback:your_region": "Your region {region}",
     "feedback:your_region_line": "Your region {region}; the mistake is most likely on the line marked >>",
-    "feedback:timing": "Timing",
     "terminal:submission": "Submission",
     "terminal:total": "Total",
     "terminal:section_total": "{section} total",
@@ -340,4 +363,11 @@ MESSAGES = {
     'label:dorange': 'd price / d orange (3.3)',
     'label:dorange_count': 'd price / d orange_num (165)',
     'label:dtax': 'd price / d tax (650)',
+    "check:note: backward at the kink z = 0": "note: backward at the kink z = 0",
+    "check:forward on large logits (±1000): the max shift": "forward on large logits (±1000): the max shift",
+    "check:note: forward on large logits (±1000)": "note: forward on large logits (±1000)",
+    "check:note: backward on large logits (±1000)": "note: backward on large logits (±1000)",
+    "status:note": "Note",
+    "feedback:notes": "Notes (0 points)",
+    "feedback:notes_intro": "Beyond what the homework asks: these cost no points, and are worth knowing.",
 }

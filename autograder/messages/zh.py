@@ -14,7 +14,6 @@ MESSAGES = {
     "check:forward on edge inputs (N = 1, zeros, ±1e-12, ±1000)": "边界输入上的 forward（N = 1、零、±1e-12、±1000）",
     "check:backward matches the reference": "backward 与参考答案一致",
     "check:backward passes the numeric gradient check": "backward 通过数值梯度检验",
-    "check:backward at the kink (gradient 0 at z = 0)": "拐点处的 backward（z = 0 处梯度为 0）",
     "check:vectorised: no Python loops": "向量化：没有 Python 循环",
     "check:_init_parameters: shapes, zero bias, uses init_weights": "_init_parameters：形状、零偏置、使用 init_weights",
     "check:forward on random inputs (tanh)": "随机输入上的 forward（tanh）",
@@ -23,7 +22,6 @@ MESSAGES = {
     "check:backward: dW matches the reference": "backward：dW 与参考答案一致",
     "check:backward: db matches the reference": "backward：db 与参考答案一致",
     "check:backward passes the numeric gradient check (dX, dW, db)": "backward 通过数值梯度检验（dX、dW、db）",
-    "check:forward on large logits (±1000), one class dominant, N = 1": "大 logits（±1000）、单类占优、N = 1 时的 forward",
     "check:forward on random logits": "随机 logits 上的 forward",
     "check:forward through two layers": "经过两层的 forward",
     "check:backward: dX and every layer's gradients match the reference": "backward：dX 与每一层的梯度都与参考答案一致",
@@ -79,7 +77,6 @@ MESSAGES = {
     "mistake:relu_mask_only": "backward 只返回了掩码 (Z > 0)；还要乘上游梯度 dY",
     "mistake:relu_no_mask": "backward 原样返回了 dY；要乘掩码 (Z > 0)",
     "mistake:relu_mask_from_dY": "掩码取自上游梯度 (dY > 0)；它应来自 forward 的输入：(Z > 0)，Z 从缓存中取",
-    "mistake:relu_mask_ge": "掩码在 z = 0 处为 1 (Z >= 0)；本作业规定拐点处导数为 0，请用 Z > 0",
     "mistake:softmax_wrong_axis": "softmax 在错误的轴上归一化：每一行（一个样本，axis 1）之和必须为 1",
     "mistake:softmax_unnormalised": "forward 返回了 exp(Z)，没有除以每一行的和",
     "mistake:softmax_no_shift": "logits 为 ±1000 时 exp 溢出：先减去每一行的最大值再取 exp（softmax(z) = softmax(z - max z)）",
@@ -98,8 +95,6 @@ MESSAGES = {
     "mistake:fc_mean": "梯度多除了一个 N：损失已经对批次取平均，所以这一层对批次求和即可",
     "mistake:fc_accumulated": "第二次 backward 的梯度被加到了第一次的梯度上：请直接赋值 (=)，不要累加 (+=)",
     "mistake:ce_sum_not_mean": "损失在批次上求了和；应取平均（除以 N）",
-    "mistake:ce_no_logsumexp": "logits 为 ±1000 时损失不是有限值（log 0 或 exp 溢出）：请用 log-softmax，"
-                               "z - max(z) - log(sum(exp(z - max(z))))",
     "mistake:ce_grad_no_mean": "backward 缺少平均带来的 1/N：dL/dlogits 是 (softmax - Y) / N",
     "mistake:ce_grad_logits": "backward 在应使用 softmax(logits) 的地方用了 logits（或对数概率）：(softmax - Y) / N",
     "mistake:model_forward_last_layer_only": "forward 没有把各层串起来：每一层的输出是下一层的输入",
@@ -107,12 +102,22 @@ MESSAGES = {
     "mistake:model_backward_skips_first_layer": "backward 在第一层之前就停了：第一层的梯度从未计算；请从最后一层到第一层遍历每一层",
     "mistake:model_backward_wrong_order": "backward 按从第一层到最后一层的顺序访问各层：梯度是反向传播的，"
                                           "应从最后一层到第一层（reversed(self.layers)）",
+    "mistake:relu_mask_ge": "z = 0 处的梯度取了 1（Z >= 0）。[0, 1] 中的任何值都是该点合法的次梯度，不扣分；通常的约定（PyTorch、NumPy 的 np.heaviside(Z, "
+                            "0)）取 0，即 Z > 0",
+    "mistake:ce_no_logsumexp": "logits 为 ±1000 时损失不是有限值：某个概率舍入为 0，其 log 为 -inf（或 exp 溢出）。作业不要求这一点；若要处理，可直接计算 log-"
+                               "softmax：z - max(z) - log(sum(exp(z - max(z))))",
+    "mistake:ce_log_eps": "logits 为 ±1000 时损失是有限值，但不是真实值：某个概率舍入为 0，而 log(p + eps) 中的 eps 把 -log p 限制在 "
+                          "-log(eps)。作业不要求这一点；直接计算 log-softmax（z - max(z) - log(sum(exp(z - max(z)))))就不需要 eps",
+    "mistake:ce_grad_through_probabilities": "logits 为 ±1000 时梯度不同：除以一个舍入为 0 的概率（Y / softmax）会丢失精度。作业不要求这一点；在纸上推导出的 "
+                                             "(softmax(logits) - Y) / N 从不除以概率",
 
     # --- mistakes read off one array ---
     "generic:transposed": "{label} 被转置了（检查矩阵乘法的顺序）",
     "generic:sign": "{label} 的符号反了",
     "generic:times_n": "{label} 大了 N = {n} 倍：少了 1/N？",
     "generic:over_n": "{label} 小了 N = {n} 倍：多了 1/N？",
+    "generic:dtype": "{label} 的类型是 {dtype} 而不是 float64：整数或布尔结果会把数值取整（例如 np.vectorize 若不指定 "
+                     "otypes=[float]，会按第一个结果决定输出类型）",
 
     # --- comparing arrays ---
     "describe:shape": "{label} 的形状是 {got}；期望 {expected}",
@@ -135,13 +140,14 @@ MESSAGES = {
     "reason:raised_at": "抛出异常 {error}（{where}）",
     "reason:with_hint": "{reason}；{hint}",
     "reason:malformed": "结果文件格式错误",
+    "reason:dtype": "{label} 的数值正确，但 dtype 为 {dtype}；输入是 float64，结果也必须是（不能是 int、bool 或 float32）",
     "where:region_line": "你的代码区域 {region} 的第 {line} 行",
     "where:given_code": "在给定代码 {file} 的第 {line} 行",
     "hint:shapes": "形状对不上：forward 从第一层到最后一层，backward 从最后一层到第一层",
-    "hint:name_undefined": "你的代码区域之后的给定代码用到了 {name}：请在代码区域中给它赋值",
-    "hint:key_missing": "给定代码在缓存或字典中查找 {key}，但你的代码没有填入",
     "hint:memory": "内存耗尽：是否生成了比输入大得多的数组？",
     "hint:recursion": "某个函数无休止地调用自身",
+    "hint:name_undefined": "{name} 在使用处未定义：只有 YOUR CODE 区域内的代码会被评分，请把辅助函数和变量定义在使用它们的区域内",
+    "hint:key_missing": "在缓存或字典中查找 {key}，但其中没有：你的 forward 是否用 backward 读取的键存入了它？",
 
     # --- vectorisation ---
     "vectorised:not_all_implemented": "本部分的代码区域尚未全部实现",
@@ -153,8 +159,6 @@ MESSAGES = {
     "loop:while": "第 {line} 行的 while 循环",
     "loop:comprehension": "第 {line} 行的推导式（一种循环）",
     "loop:call": "第 {line} 行的 {name}()（变相的循环）",
-    "timing:ratio": "在 {shape} 的批次上用时 {student} 毫秒，是同样数组上朴素 NumPy 基准的 {ratio} 倍"
-                    "（参考答案：{reference} 倍）；不计分",
 
     # --- backward against the student's own forward ---
     "consistency:forward_wrong": "你的 backward 与你自己的 forward 的中心差分一致，但“{check}”未通过：forward 有错，请先修正它",
@@ -165,17 +169,22 @@ MESSAGES = {
 
     # --- grading and the sandbox's endings ---
     "ending:ok": "正常结束",
-    "ending:not_run": "未运行",
-    "ending:timed_out": "超时（{seconds} 秒）",
-    "ending:limit": "被终止：超出{limit}限制",
-    "limit:memory": "内存",
-    "limit:CPU time": "CPU 时间",
-    "limit:file size": "文件大小",
-    "limit:process": "进程数",
-    "ending:no_report": "未留下报告即结束：{detail}",
-    "ending:exited": "以退出码 {code} 退出{detail}",
+    "ending:exited": "以退出码 {code} 退出",
+    "ending:exited_with": "以退出码 {code} 退出（{exception}）",
     "ending:signal": "被信号 {name} 终止",
-    "ending:crashed": "崩溃：{what}",
+    "ending:crashed": "崩溃：{what}（{name}）",
+    "crash:SIGSEGV": "段错误",
+    "crash:SIGBUS": "总线错误",
+    "crash:SIGFPE": "浮点运算异常",
+    "crash:SIGILL": "非法指令",
+    "crash:SIGABRT": "异常中止",
+    "crash:SIGSYS": "错误的系统调用",
+    "ending:timed_out": "超时（{seconds} 秒）",
+    "ending:memory": "被终止：超出内存限制",
+    "ending:cpu_time": "被终止：超出 CPU 时间限制",
+    "ending:file_size": "被终止：超出文件大小限制",
+    "ending:processes": "被终止：超出进程数限制",
+    "ending:no_report": "未留下报告即结束（代码杀死了沙箱的启动进程）",
 
     # --- notices about the submission ---
     "notice:skipped": "{where}：忽略了 {count} 个{kind}：{listed}",
@@ -192,12 +201,6 @@ MESSAGES = {
     "notice:unread": "{where}：{reason}；未评分",
     "notice:sandbox": "沙箱：{isolation}",
 
-    # --- 评分守护进程 ---
-    "daemon:starting": "autograder：正在启动评分守护进程，之后的 `grade` 命令会更快；它空闲 {minutes} 分钟后自动退出"
-                       "（立即停止：python -m autograder daemon --stop；不要启动它：{switch}）",
-    "daemon:none": "没有正在运行的评分守护进程",
-    "daemon:stopped": "已停止 {count} 个评分守护进程",
-
     # --- Gradescope ---
     "gradescope:nothing_graded": "没有可以评分的内容：{error}。{how}",
     "gradescope:how_to_submit": "请上传你的 <姓名>_<学号>_{package} 文件夹中的文件（含 .py 文件的 {package} 包，或 "
@@ -207,7 +210,15 @@ MESSAGES = {
 
     # --- the class summary ---
     "summary:title": "hw1：全班情况",
-    "summary:counts": "共 {entries} 项：已评分 {graded} 项，无法评分 {errors} 项，跳过 {skipped} 项。",
+    "summary:counts": "共 {students} 名学生、{entries} 项：已评分 {graded} 名学生；无法评分 {errors} 项，跳过 {skipped} 项。",
+    "summary:several_entries": "有不止一项已评分提交的学生：{count} 名。下面每人只计一次，取其最高总分（gradebook.csv 列出每一项）。",
+    "summary:section_histograms": "各部分得分分布",
+    "summary:unsubmitted": "交回未填写模板（0 分）的学生：{count} 名。他们计入上面的成绩，不计入下面的检查项和错误。",
+    "summary:similarity": "相似的代码",
+    "summary:similarity_none": "没有两名学生的代码相似度达到 {threshold}（最相似的一对：{best}）。",
+    "summary:similarity_intro": "{count} 对学生的代码相似度至少为 {threshold}：即一方评分区域的代码在另一方中出现的比例，取两者中较小的"
+                                "一个，不计名字、注释和排版（similarity.csv 列出每一对）。最相似的 {shown} 对，及其共有的区域：",
+    "summary:similarity_pair": "{score}：{a} 与 {b}",
     "summary:none_graded": "没有评分任何提交。",
     "summary:scores": "成绩",
     "summary:scores_header": "| 部分 | 满分 | 平均 | 中位数 | 最低 | 最高 | 各分数人数 |",
@@ -254,7 +265,6 @@ MESSAGES = {
     "feedback:summary": "形状 {shape}，{dtype}，前几个值 {values}",
     "feedback:your_region": "你的代码区域 {region}",
     "feedback:your_region_line": "你的代码区域 {region}；错误最可能在标有 >> 的那一行",
-    "feedback:timing": "用时",
     "terminal:submission": "提交",
     "terminal:total": "总分",
     "terminal:section_total": "{section} 小计",
@@ -307,4 +317,11 @@ MESSAGES = {
     'label:dorange': 'd price / d orange (3.3)',
     'label:dorange_count': 'd price / d orange_num (165)',
     'label:dtax': 'd price / d tax (650)',
+    "check:note: backward at the kink z = 0": "提示：拐点 z = 0 处的 backward",
+    "check:forward on large logits (±1000): the max shift": "大 logits（±1000）上的 forward：减去最大值",
+    "check:note: forward on large logits (±1000)": "提示：大 logits（±1000）上的 forward",
+    "check:note: backward on large logits (±1000)": "提示：大 logits（±1000）上的 backward",
+    "status:note": "提示",
+    "feedback:notes": "提示（0 分）",
+    "feedback:notes_intro": "超出作业要求的部分：不扣分，但值得了解。",
 }

@@ -7,7 +7,6 @@ Shape vocabulary, used in every docstring of this package:
     H  units out of a layer
     C  classes (the logits of the last layer)
 
-Every array is float64, unless a network is built with ``dtype=np.float32`` (``initialize_model(...,
-dtype=...)``), which keeps every array float32. A gradient is named after what it differentiates
+Every array is float64. A gradient is named after what it differentiates
 (``dLdY``, ``dX``, ``dW``) and has the shape of that thing.
 """

@@ -45,10 +45,10 @@ class Sigmoid(Activation):
         """
         self.cache["Z"] = Z
         ### BEGIN YOUR CODE ###
-        # exp(-z) overflows for very negative z; np.exp(-np.logaddexp(0, -Z)) is the same value and stable.
+        # exp(-z) overflows for very negative z: find a form of the same function that stays finite.
         Y = np.exp(-np.logaddexp(0.0, -Z))
-        ### END YOUR CODE ###
         return Y
+        ### END YOUR CODE ###
 
     def backward(self, dY):
         """Gradient of the loss with respect to Z.
@@ -61,17 +61,15 @@ class Sigmoid(Activation):
         -------
         dZ : ndarray of shape (N, H)
 
-        Notes
-        -----
-        ``f'(z) = f(z) (1 - f(z))``, so ``dZ = dY * f(Z) * (1 - f(Z))``.
+        Derive f'(z) first and write it in terms of f(z); the chain rule is element-wise here.
         """
         Z = self.cache["Z"]
         ### BEGIN YOUR CODE ###
-        # Recompute f(Z) from the cached input; multiply element-wise by the upstream gradient.
+        # Recompute what you need from the cached input; the upstream gradient enters element-wise.
         S = np.exp(-np.logaddexp(0.0, -Z))
         dZ = dY * S * (1.0 - S)
-        ### END YOUR CODE ###
         return dZ
+        ### END YOUR CODE ###
 
 
 class TanH(Activation):
@@ -105,10 +103,10 @@ class ReLU(Activation):
         """
         self.cache["Z"] = Z
         ### BEGIN YOUR CODE ###
-        # One NumPy call does it for the whole array.
+        # One NumPy call does it for the whole array; return the result.
         Y = np.maximum(0.0, Z)
-        ### END YOUR CODE ###
         return Y
+        ### END YOUR CODE ###
 
     def backward(self, dY):
         """Gradient of the loss with respect to Z.
@@ -123,16 +121,15 @@ class ReLU(Activation):
 
         Notes
         -----
-        ``f'(z) = 1`` for ``z > 0`` and ``0`` otherwise (we take 0 at the kink ``z = 0``): the upstream
-        gradient passes where the input was positive and is blocked elsewhere. Do not change ``dY`` in
-        place: the caller still owns it.
+        Derive ``f'(z)`` on each side of 0. At the kink ``z = 0`` any value in [0, 1] is a subgradient; the
+        usual convention is 0. Do not change ``dY`` in place: the caller still owns it.
         """
         Z = self.cache["Z"]
         ### BEGIN YOUR CODE ###
-        # The mask comes from the cached input Z; the kink z = 0 gets gradient 0.
+        # The chain rule, element-wise: which entries of dY pass depends on the cached input Z.
         dZ = dY * (Z > 0)
-        ### END YOUR CODE ###
         return dZ
+        ### END YOUR CODE ###
 
 
 class SoftMax(Activation):
@@ -156,12 +153,12 @@ class SoftMax(Activation):
         """
         self.cache["Z"] = Z
         ### BEGIN YOUR CODE ###
-        # Shift each row by its maximum, exponentiate, normalise each row.
+        # Shift each row by its maximum, exponentiate, normalise each row; cache what backward needs.
         E = np.exp(Z - Z.max(axis=-1, keepdims=True))
         Y = E / E.sum(axis=-1, keepdims=True)
-        ### END YOUR CODE ###
         self.cache["Y"] = Y
         return Y
+        ### END YOUR CODE ###
 
     def backward(self, dY):
         """Gradient of the loss with respect to Z.
@@ -176,15 +173,15 @@ class SoftMax(Activation):
 
         Notes
         -----
-        For one row ``y``, the Jacobian is ``J = diag(y) - y y^T`` and ``dz = J dy``; for all rows at once
-        this is ``dZ = Y * (dY - sum(dY * Y, axis=1))``. A loop over the rows is allowed here.
+        Each output of a row depends on every input of that row: derive the Jacobian of one row's
+        softmax, then apply it to that row of ``dY``. A loop over the rows is allowed here.
         """
-        Y = self.cache["Y"]
         ### BEGIN YOUR CODE ###
-        # J is symmetric, so J^T dy = J dy; sum over the classes, keeping the axis for broadcasting.
+        # Read back what your forward cached; every gradient has the shape of its tensor.
+        Y = self.cache["Y"]
         dZ = Y * (dY - np.sum(dY * Y, axis=-1, keepdims=True))
-        ### END YOUR CODE ###
         return dZ
+        ### END YOUR CODE ###
 
 
 ACTIVATIONS = {

@@ -10,7 +10,7 @@ from .module import Module
 
 
 class MulLayer(Module):
-    """A product node: its output is ``x y``, and ``d(x y)/dx = y``, ``d(x y)/dy = x``."""
+    """A product node: its output is ``x y``."""
 
     def __init__(self):
         self.cache = {}
@@ -24,26 +24,26 @@ class MulLayer(Module):
         # The backward of a product needs both inputs: keep them.
         self.cache["x"], self.cache["y"] = x, y
         out = x * y
-        ### END YOUR CODE ###
         return out
+        ### END YOUR CODE ###
 
     def backward(self, dout):
         """dout : float or ndarray, the gradient with respect to ``out`` -> (dx, dy), each of its shape.
 
         Notes
         -----
-        The inputs swap: ``dx = dout * y`` and ``dy = dout * x``.
+        The chain rule: the upstream gradient times the local derivative of ``x y`` with respect to each input.
         """
         ### BEGIN YOUR CODE ###
-        # Each input's gradient is the upstream gradient times the OTHER input.
+        # Read back what forward cached; each gradient has its input's shape.
         dx = dout * self.cache["y"]
         dy = dout * self.cache["x"]
-        ### END YOUR CODE ###
         return dx, dy
+        ### END YOUR CODE ###
 
 
 class AddLayer(Module):
-    """A sum node: its output is ``x + y``, and both local derivatives are 1."""
+    """A sum node: its output is ``x + y``."""
 
     def __init__(self):
         self.cache = {}
@@ -53,22 +53,22 @@ class AddLayer(Module):
         ### BEGIN YOUR CODE ###
         # A sum needs nothing cached for its backward.
         out = x + y
-        ### END YOUR CODE ###
         return out
+        ### END YOUR CODE ###
 
     def backward(self, dout):
         """dout : float or ndarray, the gradient with respect to ``out`` -> (dx, dy), each of its shape.
 
         Notes
         -----
-        An addition passes the upstream gradient to both inputs unchanged.
+        The chain rule, as for the product; return new values, not ``dout`` itself.
         """
         ### BEGIN YOUR CODE ###
-        # The local derivatives are 1: both inputs get dout (multiplying by 1 makes a new value).
+        # What are the local derivatives of a sum?
         dx = dout * 1
         dy = dout * 1
-        ### END YOUR CODE ###
         return dx, dy
+        ### END YOUR CODE ###
 
 
 def buy_apples_and_oranges(apple=100.0, apple_num=2.0, orange=150.0, orange_num=3.0, tax=1.1):

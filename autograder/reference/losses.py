@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .activations import SoftMax
 from .module import Module
 
 
@@ -16,7 +17,13 @@ class CrossEntropyLoss(Loss):
     """Softmax cross-entropy, averaged over the batch.
 
     ``L = -(1/N) sum_n sum_c Y[n, c] log softmax(logits)[n, c]``
+
+    ``self.softmax`` is a ``SoftMax`` that ``forward`` may use.
     """
+
+    def __init__(self):
+        super().__init__()
+        self.softmax = SoftMax()
 
     def forward(self, logits, Y):
         """The mean cross-entropy of the softmax of ``logits`` against one-hot ``Y``.
@@ -32,19 +39,19 @@ class CrossEntropyLoss(Loss):
 
         Notes
         -----
-        ``log softmax(z) = z - logsumexp(z)``, and ``logsumexp(z) = m + log sum exp(z - m)`` with ``m =
-        max(z)``: it stays finite for logits of +-1000, where ``log(softmax(z))`` gives ``log(0)``.
-        Store in ``self.cache`` what ``backward`` needs.
+        Store in ``self.cache`` what ``backward`` needs. Not graded, but worth knowing: at logits of +-1000
+        a probability rounds to 0 and its log is -inf; ``log softmax(z)`` can be computed without ever
+        taking the log of a probability.
         """
         ### BEGIN YOUR CODE ###
-        # Compute log-softmax with the max shift; never take log of a probability that can round to 0.
+        # The log of the softmax, from the logits shifted by each row's maximum; then the mean over the batch.
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         loss = -np.sum(Y * log_probs) / logits.shape[0]
         self.cache["probs"] = np.exp(log_probs)
         self.cache["Y"] = Y
-        ### END YOUR CODE ###
         return float(loss)
+        ### END YOUR CODE ###
 
     def backward(self):
         """The gradient of the mean loss with respect to the logits of the last ``forward``.
@@ -55,14 +62,14 @@ class CrossEntropyLoss(Loss):
 
         Notes
         -----
-        ``dL/dlogits = (softmax(logits) - Y) / N``.
+        Derive the gradient of the softmax and the log together: much cancels. The loss is a mean.
         """
         ### BEGIN YOUR CODE ###
-        # The softmax and the log cancel into a simple difference; remember the mean over the batch.
+        # Read back what forward cached; the result has the shape of the logits.
         probs, Y = self.cache["probs"], self.cache["Y"]
         dLdlogits = (probs - Y) / Y.shape[0]
-        ### END YOUR CODE ###
         return dLdlogits
+        ### END YOUR CODE ###
 
 
 class MSELoss(Loss):
@@ -91,22 +98,22 @@ class MSELoss(Loss):
         diff = Y_hat - Y
         loss = np.mean(diff * diff)
         self.cache["diff"] = diff
-        ### END YOUR CODE ###
         return float(loss)
+        ### END YOUR CODE ###
 
     def backward(self):
         """The gradient of the mean squared error with respect to ``Y_hat`` of the last ``forward``.
 
         Returns
         -------
-        dLdY_hat : ndarray of shape (N, K), ``2 (Y_hat - Y) / (N K)``
+        dLdY_hat : ndarray of shape (N, K)
         """
         ### BEGIN YOUR CODE ###
         # The mean is over every entry, so divide by the number of entries, not only by N.
         diff = self.cache["diff"]
         dLdY_hat = 2.0 * diff / diff.size
-        ### END YOUR CODE ###
         return dLdY_hat
+        ### END YOUR CODE ###
 
 
 class L1Loss(Loss):
@@ -130,19 +137,19 @@ class L1Loss(Loss):
         Store in ``self.cache`` what ``backward`` needs. Vectorise: no Python loop.
         """
         ### BEGIN YOUR CODE ###
-        # Keep the difference: its sign is the backward.
+        # Keep what the backward is built from.
         diff = Y_hat - Y
         loss = np.mean(np.abs(diff))
         self.cache["diff"] = diff
-        ### END YOUR CODE ###
         return float(loss)
+        ### END YOUR CODE ###
 
     def backward(self):
         """A subgradient of the mean absolute error with respect to ``Y_hat`` of the last ``forward``.
 
         Returns
         -------
-        dLdY_hat : ndarray of shape (N, K), ``sign(Y_hat - Y) / (N K)``
+        dLdY_hat : ndarray of shape (N, K)
 
         Notes
         -----
@@ -150,11 +157,11 @@ class L1Loss(Loss):
         predicted exactly gets no push).
         """
         ### BEGIN YOUR CODE ###
-        # np.sign is -1, 0 or +1: exactly the subgradient, 0 at 0; mean over every entry.
+        # Derive the derivative of |d| on each side of 0; remember the mean over every entry.
         diff = self.cache["diff"]
         dLdY_hat = np.sign(diff) / diff.size
-        ### END YOUR CODE ###
         return dLdY_hat
+        ### END YOUR CODE ###
 
 
 LOSSES = {"cross_entropy": CrossEntropyLoss, "mse": MSELoss, "l1": L1Loss}

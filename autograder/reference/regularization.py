@@ -24,8 +24,8 @@ def l2_penalty(weights, weight_decay):
     ### BEGIN YOUR CODE ###
     # The squared Frobenius norm of each matrix, summed over the layers, times lambda.
     penalty = weight_decay * sum(np.sum(W * W) for W in weights)
-    ### END YOUR CODE ###
     return float(penalty)
+    ### END YOUR CODE ###
 
 
 def l2_gradient(weights, weight_decay):
@@ -42,10 +42,10 @@ def l2_gradient(weights, weight_decay):
 
     Notes
     -----
-    ``d/dW (lambda ||W||^2) = 2 lambda W``. Return new arrays: do not change the weights.
+    Differentiate the penalty with respect to one matrix. Return new arrays: do not change the weights.
     """
     ### BEGIN YOUR CODE ###
     # One gradient per matrix, each of its matrix's shape.
     dWs = [2.0 * weight_decay * W for W in weights]
-    ### END YOUR CODE ###
     return dWs
+    ### END YOUR CODE ###

@@ -10,10 +10,10 @@ escaped, and the student's code is shown in a fence no line of it can close.
 import re
 import textwrap
 
-from make_submission import write_atomically
+from regions import write_atomically
 
 from ..messages import ending, msg, text
-from ..report import FAILED, PASSED
+from ..report import FAILED, NOTE, PASSED
 from .text import check_name, check_title, markdown, out_of, points, section_name, verdict
 
 
@@ -35,13 +35,18 @@ def render_feedback(report, lang="en"):
     lines.append("")
     for section in report.sections:
         lines += _section(section, lang, t)
-    failed = [c for c in report.checks if c.status != PASSED]
+    failed = [c for c in report.checks if c.status not in (PASSED, NOTE)]
     if failed:
         lines += [f"## {t('feedback:to_fix')}", ""]
         for check in failed:
             lines += _failure(check, lang, t)
     else:
         lines += [t("feedback:all_passed"), ""]
+    notes = [c for c in report.checks if c.status == NOTE]
+    if notes:
+        lines += [f"## {t('feedback:notes')}", "", t("feedback:notes_intro"), ""]
+        for check in notes:
+            lines += _failure(check, lang, t)
     return "\n".join(lines)
 
 
@@ -52,9 +57,8 @@ def _section(section, lang, t):
         lines += [f"{t('feedback:ended')}: {markdown(text(ending(section.child), lang))}", ""]
     lines += [f"| {t('feedback:check')} | {t('feedback:points')} | {t('feedback:result')} |", "| --- | ---: | --- |"]
     for c in section.checks:
-        timing = f" ({markdown(text(c.timing, lang))})" if c.timing else ""
         lines.append(f"| {markdown(check_name(c.name, lang))} | {points(c.points)} / {points(c.max_points)} | "
-                     f"{verdict(c.status, lang)}{timing} |")
+                     f"{verdict(c.status, lang)} |")
     return lines + [""]
 
 

@@ -5,10 +5,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..messages import ending, msg, text
-from ..report import ERROR, FAILED, NOT_IMPLEMENTED, PASSED
+from ..report import ERROR, FAILED, NOT_IMPLEMENTED, NOTE, PASSED
 from .text import check_name, explanation, one_line, out_of, points, say, section_name, verdict
 
-_STYLES = {PASSED: "green", FAILED: "red", NOT_IMPLEMENTED: "yellow", ERROR: "magenta"}
+_STYLES = {PASSED: "green", FAILED: "red", NOT_IMPLEMENTED: "yellow", ERROR: "magenta", NOTE: "blue"}
 REASON_WIDTH = 240        # characters of a reason shown in the table; feedback.md has it whole
 
 

@@ -27,9 +27,11 @@ def say(words, lang="en", limit=None):
 
 
 def verdict(status, lang="en"):
-    """"Passed" / "通过"; a sandbox ending used as a status ("timed out after 10 s") in words too."""
+    """"Passed" / "通过"; a sandbox ``Ending`` used as a status ("timed out after 10 s") in words too."""
+    if not isinstance(status, str):
+        return text(ending(status), lang)
     key = f"status:{status}"
-    return text(msg(key) if key in en.MESSAGES else ending(status), lang)
+    return text(msg(key) if key in en.MESSAGES else status, lang)
 
 
 def section_name(name, lang="en"):

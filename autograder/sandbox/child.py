@@ -4,6 +4,7 @@ import functools
 import os
 import stat
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .forking import fork_server, launch_forked
@@ -14,8 +15,9 @@ from .limits import Limits
 from .outcome import ChildOutcome
 
 
-def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limits(), *,
-              fork_server_ok: bool = True) -> ChildOutcome:
+def run_child(scratch: Path, script: str, args: Sequence[str], limits: Limits = Limits(), *,
+              private: Sequence[str | os.PathLike] = (), preload: Iterable[str] = (),
+              precompiled: Iterable[str | os.PathLike] = (), fork_server_ok: bool = True) -> ChildOutcome:
     """Run ``<python> -P -s -B <scratch>/<script> *args`` as untrusted code and wait for it.
 
     Parameters
@@ -31,6 +33,14 @@ def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limi
         Its arguments.
     limits : Limits
         Time, memory, CPU, file size, processes and output kept.
+    private : sequence of paths
+        Folders the child must not see, even where a folder it needs (its Python) would show them: all
+        of their entries but those holding what it needs are covered (namespace modes; in the reduced
+        mode the child sees what its uid may read).
+    preload, precompiled : iterables
+        Modules the script imports, and trusted source files it executes or imports as they are: the
+        fork server imports and compiles them once, when it starts (``forking.ForkServer``). They change
+        nothing but the time a run takes.
     fork_server_ok : bool
         Let the grader's fork server (``forking.py``) start the run, where the mode allows it: the same
         sandbox, without a new interpreter and ``import numpy`` per run. False: always a fresh one.
@@ -66,11 +76,13 @@ def run_child(scratch: Path, script: str, args: list[str], limits: Limits = Limi
         for needed, what in [(scratch, "scratch folder"), *_python_dirs()]:
             _check_reachable(needed, what)
     python_args = [*PYTHON_FLAGS, str(script_path), *map(str, args)]
+    private = [str(folder) for folder in private]
     if fork_server_ok and _forking_allowed(mode):
-        outcome = launch_forked(fork_server(), mode, scratch, python_args, limits, describe)
+        outcome = launch_forked(fork_server(preload, precompiled), mode, scratch, python_args, limits, describe,
+                                private)
         if outcome is not None:
             return outcome
-    return launch(mode, scratch, python_args, limits, describe)
+    return launch(mode, scratch, python_args, limits, describe, private)
 
 
 def _forking_allowed(mode: str) -> bool:
@@ -78,13 +90,16 @@ def _forking_allowed(mode: str) -> bool:
     return mode != "none" or os.geteuid() == 0
 
 
-def warm_up() -> threading.Thread:
+def warm_up(*, preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()) -> threading.Thread:
     """Find the sandbox mode and start the fork server in the background, so that their cost overlaps the
     grader's own start (imports, reading the submission); the first ``run_child`` then finds them ready.
-    Returns the thread (a daemon): joining it is never needed."""
+    ``preload`` and ``precompiled``: as for ``run_child``. Returns the thread (a daemon): joining it is
+    never needed."""
+    preload, precompiled = list(preload), list(precompiled)
+
     def start():
         if _forking_allowed(isolation_mode()):
-            fork_server().start()
+            fork_server(preload, precompiled).start()
     thread = threading.Thread(target=start, name="sandbox-warm-up", daemon=True)
     thread.start()
     return thread

@@ -4,13 +4,12 @@ A run through the server gets what a fresh run gets (``jail.py`` does both), wit
 interpreter and ``import numpy``. The server is shared by every thread of the grader: requests are single
 SOCK_SEQPACKET messages, sent under a lock that also covers (re)starting it. A server that died is
 started again on the next run; after ``MAX_STARTS`` starts the grader gives up on it and every run is
-fresh. A run the server never started (no report at all: nothing of the student's ran) is retried fresh
+fresh. A run the server never started (no report at all: nothing of the run's code ran) is retried fresh
 by the caller, so a broken server costs time, never a section. The server ends with the grader process:
 it exits when its socket ends.
 """
 
 import atexit
-import functools
 import marshal
 import os
 import socket
@@ -18,9 +17,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from ..paths import HANDOUT_DIR, REPO_ROOT
 from .launch import CHILD_ENV, PYTHON_FLAGS, Watch, run_config, to_outcome
 from .limits import Limits
 from .outcome import ChildOutcome
@@ -28,22 +27,24 @@ from .outcome import ChildOutcome
 ZYGOTE = str(Path(__file__).with_name("zygote.py"))
 START_TIMEOUT = 60.0           # seconds for the server to import NumPy and say "ready"
 MAX_STARTS = 3
-# Sources the server compiles once (see zygote.py): the probes, which grade.py copies into every scratch
-# folder as its runner, and the handout's modules, which every hybrid package holds as they are.
-TRUSTED_SOURCES = (REPO_ROOT / "autograder" / "probes.py", *sorted(HANDOUT_DIR.glob("*.py")))
 
 
 class ForkServer:
-    """The grader's handle on its fork server process; thread-safe."""
+    """The grader's handle on its fork server process; thread-safe.
 
-    def __init__(self):
+    ``preload`` (module names) and ``precompiled`` (paths of trusted source files) are what the server
+    imports and compiles once when it starts, for the runs that import or execute them (see zygote.py);
+    ``want`` adds to them. They only save time: a run gets the same code either way.
+    """
+
+    def __init__(self, preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()):
         self.lock = threading.Lock()
         self.process: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.starts = 0
-        # Runs the server prepares ahead, as root, while it has nothing to do (see zygote.py): a process
-        # that grades one submission after another with pauses between, the grader daemon, sets it.
-        self.ahead = 0
+        self.preload: dict[str, None] = {}         # insertion-ordered sets
+        self.precompiled: dict[str, None] = {}
+        self.want(preload, precompiled)
 
     def __repr__(self):
         state = "running" if self.alive() else "given up" if self.starts >= MAX_STARTS else "not running"
@@ -69,6 +70,16 @@ class ForkServer:
                     self._stop()
             return False
 
+    def want(self, preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()) -> None:
+        """Add to what the server preloads and precompiles: from its next start on (a running server is
+        not restarted for it)."""
+        preload = [name for name in map(str, preload) if name not in self.preload]
+        precompiled = [path for path in map(str, precompiled) if path not in self.precompiled]
+        if preload or precompiled:             # else no need to wait for a start holding the lock
+            with self.lock:
+                self.preload.update(dict.fromkeys(preload))
+                self.precompiled.update(dict.fromkeys(precompiled))
+
     def start(self) -> bool:
         """Start the server now if it is not running (``send`` would start it anyway); whether it runs."""
         with self.lock:
@@ -82,8 +93,8 @@ class ForkServer:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, *PYTHON_FLAGS, ZYGOTE, str(theirs.fileno()), str(self.ahead),
-                 *map(str, TRUSTED_SOURCES)],
+                [sys.executable, *PYTHON_FLAGS, ZYGOTE, str(theirs.fileno()),
+                 marshal.dumps({"preload": list(self.preload), "precompiled": list(self.precompiled)}).hex()],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 env={**CHILD_ENV, "HOME": "/"}, cwd="/", pass_fds=(theirs.fileno(),), start_new_session=True)
         except OSError:
@@ -112,55 +123,32 @@ class ForkServer:
             self.process.wait()
             self.process = None
 
-    def inherit(self) -> None:
-        """In a fork of the process that started the server (a command served by the grader daemon): go on
-        using the same server, which stays the other process's: never waited for, killed or stopped here.
-        If it dies, the next run starts one of this process's own."""
-        with self.lock:
-            if self.process is not None:
-                self.process = _Inherited(self.process.pid)
-
     def shutdown(self) -> None:
         """Stop the server (at the grader's exit; a later run starts it again)."""
         starting = self.process
         if starting is not None:
-            # Without the lock: a server still starting holds it until it is ready (~0.2 s), which a
+            # Without the lock: a server still starting holds it until it is ready, which a
             # command that ran nothing (a one-line error) would otherwise wait for at its exit.
             starting.kill()
         with self.lock:
             self._stop()
 
 
-class _Inherited:
-    """A ``Popen`` stand-in for a server that is another process's child: alive as long as its socket
-    takes requests (``send`` finds out)."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-
-    def poll(self) -> None:
-        return None
-
-    def kill(self) -> None:
-        pass
-
-    def wait(self) -> None:
-        pass
-
-
 _SERVER_LOCK = threading.Lock()
+_SERVER: ForkServer | None = None
 
 
-def fork_server() -> ForkServer:
-    """This grader process's fork server (one, whichever thread asks first), started by its first run."""
+def fork_server(preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()) -> ForkServer:
+    """This grader process's fork server (one, whichever thread asks first), started by its first run;
+    ``preload`` and ``precompiled`` are added to what it loads when it starts (``ForkServer.want``)."""
+    global _SERVER
     with _SERVER_LOCK:
-        return _the_server()
-
-
-@functools.cache
-def _the_server() -> ForkServer:
-    server = ForkServer()
-    atexit.register(server.shutdown)
+        if _SERVER is None:
+            _SERVER = ForkServer()
+            atexit.register(_SERVER.shutdown)
+        server = _SERVER
+    if preload or precompiled:
+        server.want(preload, precompiled)
     return server
 
 
@@ -193,7 +181,8 @@ class ForkedLauncher:
 
 
 def launch_forked(server: ForkServer, mode: str, scratch: Path, python_args: list[str], limits: Limits,
-                  describe_isolation) -> ChildOutcome | None:
+                  describe_isolation: Callable[[str, str], str],
+                  private: Sequence[str] = ()) -> ChildOutcome | None:
     """``launch`` through the fork server: the same run and outcome, or None when the server did not
     start it (no server, or it died first), for the caller to run it fresh.
 
@@ -201,7 +190,7 @@ def launch_forked(server: ForkServer, mode: str, scratch: Path, python_args: lis
     """
     if list(python_args[:len(PYTHON_FLAGS)]) != list(PYTHON_FLAGS):
         raise ValueError(f"the fork server runs {PYTHON_FLAGS} only, not {python_args[:len(PYTHON_FLAGS)]}")
-    settings = run_config(mode, scratch, python_args, limits, -1)
+    settings = run_config(mode, scratch, python_args, limits, -1, private)
     settings["script_argv"] = list(python_args[len(PYTHON_FLAGS):])
     output_r, output_w = os.pipe()
     status_r, status_w = os.pipe()
@@ -227,5 +216,4 @@ def launch_forked(server: ForkServer, mode: str, scratch: Path, python_args: lis
         launcher.close()
     if not {"uid", "pid", "error"} & watch.reports().keys():     # reported before the student starts
         return None
-    return to_outcome(mode, watch, time.monotonic() - started, describe_isolation,
-                      "the sandbox's launcher died")
+    return to_outcome(mode, watch, time.monotonic() - started, describe_isolation, None)

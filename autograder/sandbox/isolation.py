@@ -25,9 +25,9 @@ def describe(mode: str, uid: str) -> str:
     if uid.isdigit() and int(uid) >= UID_BASE:
         return (f"reduced: no namespaces (not permitted here), uid {uid} (its own), no capabilities, "
                 f"no_new_privs, own session, rlimits, best-effort cleanup; the child sees the machine's "
-                f"files and processes and can read what any user can, the repository included")
+                f"files and processes and can read what any user can")
     return ("reduced: no namespaces (not root, and user namespaces unavailable): own session, rlimits, "
-            "best-effort cleanup; the child runs as the grader's user and can read the repository")
+            "best-effort cleanup; the child runs as the grader's user and can read what it can")
 
 
 def probe(mode: str) -> bool:
@@ -37,7 +37,7 @@ def probe(mode: str) -> bool:
             outcome = launch(mode, Path(scratch), ["-I", "-S", "-c", "pass"], Limits(timeout=10), describe)
         except SandboxError:
             return False
-    return outcome.ending == "ok"
+    return outcome.ok
 
 
 _PROBING = threading.Lock()

@@ -1,8 +1,8 @@
 """The sandbox's trusted launcher, run by the grader as ``python -I -S jail.py CONFIG``; never imported.
 
-It is standalone (standard library only) because it starts before the repository is hidden from the run,
-and it starts fast: no ``json``, ``re`` or ``signal`` (10 ms together); CONFIG is a hex ``marshal`` dict
-written by ``launch.py``. It reports to the status pipe (``config["status_fd"]``), which the student's
+It is standalone (standard library only) because it starts before the run's root is built, and it
+starts fast: no ``json``, ``re`` or ``signal``, whose imports would be most of its start; CONFIG is a
+hex ``marshal`` dict written by ``launch.py``. It reports to the status pipe (``config["status_fd"]``), which the student's
 process never holds, in text lines: ``uid N``, ``pid N``, ``memory RSS``, ``exit STATUS CPU MAXRSS``,
 ``error TEXT``.
 
@@ -26,12 +26,10 @@ that kills whatever the student left behind; as root it still gives the student 
 The grader's fork server (``zygote.py``) imports this file and runs ``run(config, start)`` in a fork of
 itself per run, with ``start`` running the script in-process instead of ``exec_python``, and
 ``config["kill_fd"]``: the read end of a pipe whose end (the grader's timeout, or the grader's death)
-ends the run as SIGTERM does here. As root it makes a run from this file's parts instead, without outer
-and in two steps (``build_root`` before the run's scratch folder is known, ``attach`` once it is,
-``fork_student``, ``watch``; see its "prepared runs").
+ends the run as SIGTERM does here.
 """
 
-import _signal as signal      # the C module: `signal` imports enum, 4 ms of every run's start
+import _signal as signal      # the C module: `signal` imports enum, on every run's start
 import ctypes
 import marshal
 import os
@@ -59,10 +57,6 @@ PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP = 1, 4, 24
 PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 36, 38, 47, 4
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "ppc64": 203,
                   "s390x": 217, "i686": 217, "armv7l": 218}
-# The new mount API (Linux 5.2), numbered alike on every architecture: a run's scratch folder can be
-# mounted into a root built before the folder existed (the fork server's prepared runs).
-SYS_OPEN_TREE, SYS_MOVE_MOUNT = 428, 429
-AT_FDCWD, OPEN_TREE_CLONE, MOVE_MOUNT_F_EMPTY_PATH = -100, 1, 4
 POLL_SECONDS = 0.05            # how often the supervisor measures the run's memory
 MAX_SCRATCH_ENTRIES = 10_000   # files and folders in a scratch folder in memory (see scratch_bytes)
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")   # writable by every uid when there is no mount namespace
@@ -151,28 +145,6 @@ def place(kind, source, dest):
             mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
         else:
             raise ValueError(f"unknown layout entry {kind!r}")
-
-
-def open_tree(path):
-    """A detached bind mount of ``path`` (not of mounts below it, as ``place`` binds), as a descriptor
-    that a process in another mount namespace can mount (``attach``); made where ``path`` is reachable."""
-    fd = libc.syscall(SYS_OPEN_TREE, AT_FDCWD, os.fsencode(path), OPEN_TREE_CLONE | os.O_CLOEXEC)
-    check(fd, f"open_tree {path}")
-    return fd
-
-
-def attach(tree_fd, dest):
-    """Mount ``open_tree``'s ``tree_fd`` at ``dest`` of this run's root, read-write, as ``place`` puts an
-    "rw" entry; the root, already read-only, is writable for as long as the mount point takes."""
-    try:
-        os.makedirs(dest, mode=0o755, exist_ok=True)
-    except OSError:                         # its folders are in the read-only root
-        remount("/", MS_NOSUID | MS_NODEV)
-        os.makedirs(dest, mode=0o755, exist_ok=True)
-        remount("/", MS_RDONLY | MS_NOSUID | MS_NODEV)
-    check(libc.syscall(SYS_MOVE_MOUNT, tree_fd, b"", AT_FDCWD, os.fsencode(dest), MOVE_MOUNT_F_EMPTY_PATH),
-          f"move_mount on {dest}")
-    remount(dest, MS_NOSUID | MS_NODEV)
 
 
 def build_root(layout):
@@ -383,24 +355,14 @@ def remove_files_of(uid, scratch):
 
 
 def supervise(config, uid, gid, start):
-    """Fork the student, wait for it while watching the run's memory, report, and end the run."""
-    student = fork_student(config, uid, gid, start)
-    if config["mode"] == "none":
-        report(config, "pid", student)
-    watch(config, uid, student)
-
-
-def fork_student(config, uid, gid, start):
-    """The student's process, forked with SIGCHLD and SIGTERM blocked here (``watch`` waits for them)."""
+    """Fork the student, wait for it while watching the run's memory, report how it ended, and end the
+    run. SIGCHLD and SIGTERM are blocked before the fork, so that none is lost before the wait."""
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD, signal.SIGTERM})
     student = os.fork()
     if student == 0:
         exec_student(config, uid, gid, start)
-    return student
-
-
-def watch(config, uid, student):
-    """Wait for the student while watching the run's memory, report how it ended, and end the run."""
+    if config["mode"] == "none":
+        report(config, "pid", student)
     ended = None
     while ended is None:
         woken = signal.sigtimedwait({signal.SIGCHLD, signal.SIGTERM}, POLL_SECONDS)

@@ -15,11 +15,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .layout import run_layout
 from .limits import Limits
-from .outcome import ChildOutcome, OutputCapture, describe_status
+from .outcome import MEMORY, NO_REPORT, TIMED_OUT, ChildOutcome, Ending, OutputCapture, status_ending
 from .scratch import in_memory
 
 JAIL = str(Path(__file__).with_name("jail.py"))
@@ -65,8 +66,9 @@ def rlimits(limits: Limits, mode: str) -> list[tuple[int, int, int]]:
     ]
 
 
-def run_config(mode: str, scratch: Path, python_args: list[str], limits: Limits, status_fd: int) -> dict:
-    """What ``jail.py`` needs to know of one run."""
+def run_config(mode: str, scratch: Path, python_args: list[str], limits: Limits, status_fd: int,
+               private: Sequence[str] = ()) -> dict:
+    """What ``jail.py`` needs to know of one run; ``private``: see ``layout.run_layout``."""
     return {
         "mode": mode,
         "status_fd": status_fd,
@@ -79,7 +81,7 @@ def run_config(mode: str, scratch: Path, python_args: list[str], limits: Limits,
         "rlimits": rlimits(limits, mode),
         "memory_total": limits.memory,
         "uid_base": UID_BASE,
-        "layout": run_layout(scratch, limits) if mode != "none" else [],
+        "layout": run_layout(scratch, limits, private) if mode != "none" else [],
     }
 
 
@@ -194,13 +196,13 @@ class Watch:
 
 
 def launch(mode: str, scratch: Path, python_args: list[str], limits: Limits,
-           describe_isolation) -> ChildOutcome:
+           describe_isolation: Callable[[str, str], str], private: Sequence[str] = ()) -> ChildOutcome:
     """Run ``python PYTHON_ARGS`` in the sandbox of ``mode``; see ``run_child``."""
     status_r, status_w = os.pipe()
     started = time.monotonic()
     try:
         command = [sys.executable, "-I", "-S", "-B", JAIL,
-                   marshal.dumps(run_config(mode, scratch, python_args, limits, status_w)).hex()]
+                   marshal.dumps(run_config(mode, scratch, python_args, limits, status_w, private)).hex()]
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, env=child_env(scratch), cwd="/",
                                    close_fds=True, pass_fds=(status_w,), start_new_session=True)
@@ -217,34 +219,31 @@ def launch(mode: str, scratch: Path, python_args: list[str], limits: Limits,
             os.close(status_r)
             process.kill()       # no-op unless we stopped early; Popen will not signal a reaped pid
             process.wait()
-    return to_outcome(mode, watch, time.monotonic() - started, describe_isolation,
-                      f"the sandbox's launcher died (status {process.returncode})")
+    return to_outcome(mode, watch, time.monotonic() - started, describe_isolation, process.returncode)
 
 
-def to_outcome(mode: str, watch: Watch, elapsed: float, describe_isolation,
-               launcher_died: str) -> ChildOutcome:
-    """The ``ChildOutcome`` of a watched run; raises SandboxError for the launcher's own errors."""
+def to_outcome(mode: str, watch: Watch, elapsed: float, describe_isolation: Callable[[str, str], str],
+               launcher_status: int | None) -> ChildOutcome:
+    """The ``ChildOutcome`` of a watched run; raises SandboxError for the launcher's own errors.
+    ``launcher_status``: the launcher's exit status, when the grader waited for it."""
     limits = watch.limits
     reports = watch.reports()
     if "error" in reports:       # written only by the launcher's own code, before the child's exec
         raise SandboxError(reports["error"][0])
     if "exit" in reports:
         status, cpu_seconds, _ = reports["exit"]
-        ending, exit_code = describe_status(int(status), float(cpu_seconds), limits.cpu_seconds,
-                                            watch.output.last_line())
+        ending = status_ending(int(status), float(cpu_seconds), limits.cpu_seconds, watch.output.last_line())
     elif "memory" in reports:
-        ending, exit_code = "killed: memory limit", None
+        ending = Ending(MEMORY)
     elif watch.timed_out:
-        ending, exit_code = f"timed out after {limits.timeout:g} s", None
+        ending = Ending(TIMED_OUT, seconds=limits.timeout)
     else:
         # Only in mode "none" as another user than root can the child reach its launcher and kill it.
-        ending = f"ended without a report: {launcher_died}"
-        exit_code = None
+        ending = Ending(NO_REPORT, code=launcher_status)
     if mode == "none" and "pid" in reports and "exit" not in reports:
         _kill_group(int(reports["pid"][0]))
-    return ChildOutcome(ending=ending, exit_code=exit_code, output=watch.output.text(),
-                        elapsed=elapsed, isolation=describe_isolation(mode, reports.get("uid", ["?"])[0]),
-                        prepared=reports.get("prepared", [""])[0])
+    return ChildOutcome(ending=ending, output=watch.output.text(), elapsed=elapsed,
+                        isolation=describe_isolation(mode, reports.get("uid", ["?"])[0]))
 
 
 def _kill_group(pgid: int) -> None:

@@ -8,9 +8,10 @@ A run's root is an empty read-only tmpfs holding only
 * the scratch directory, read-write, at its own path; a private /tmp (a tmpfs of ``Limits.file_size``);
 * a fresh /proc of the run's PID namespace and /dev/{null,zero,full,random,urandom}.
 
-Everything else is absent. Top-level entries of the repository that one of the binds above would expose
-anyway (a venv in the repository exposes nothing, but a system Python under the repository would) get
-an empty read-only tmpfs over them, so the reference solution, the tests and ``.git`` are never visible.
+Everything else is absent. The caller may name private folders (the grader names its repository): their
+top-level entries that one of the binds above would expose anyway (a venv in the folder exposes nothing,
+but a system Python under it would) get an empty read-only tmpfs over them, so that nothing in them but
+what the run needs is ever visible.
 
 An entry is ``(kind, source, dest)``, in mount order; ``jail.place`` performs it.
 """
@@ -21,7 +22,8 @@ import os
 import sys
 from pathlib import Path
 
-from .. import REPO_ROOT
+from collections.abc import Sequence
+
 from .limits import Limits
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -78,25 +80,26 @@ def base_layout() -> tuple[Entry, ...]:
     return tuple(entries)
 
 
-def hidden_repo_entries(needed: list[str]) -> list[Entry]:
-    """Every top-level entry of the repository, except those holding a path the child needs."""
+def hidden_entries(private: str, needed: list[str]) -> list[Entry]:
+    """Every top-level entry of the folder ``private``, except those holding a path the child needs."""
     try:
-        names = sorted(os.listdir(REPO_ROOT))
+        names = sorted(os.listdir(private))
     except OSError:
         return []
     entries = []
     for name in names:
-        path = str(REPO_ROOT / name)
+        path = os.path.join(private, name)
         if not any(_under(need, path) for need in needed):
             entries.append(("hide", "", path))
     return entries
 
 
-def run_layout(scratch: Path, limits: Limits) -> list[Entry]:
-    """The full layout of one run, parents before children, the hiding tmpfs last."""
+def run_layout(scratch: Path, limits: Limits, private: Sequence[str] = ()) -> list[Entry]:
+    """The full layout of one run, parents before children, the hiding tmpfs last. ``private``: folders
+    of which the run must see nothing but what it needs (its Python, its scratch folder)."""
     entries = list(base_layout())
     entries.append(("tmpfs", f"size={limits.file_size},nr_inodes=4096,mode=1777", "/tmp"))
     entries.append(("rw", str(scratch), str(scratch)))
     entries.sort(key=lambda entry: entry[2].rstrip("/").count("/"))   # stable: ties keep their order
     needed = [dest for _, dest in python_dirs()] + [str(scratch)]
-    return entries + hidden_repo_entries(needed)
+    return entries + [entry for folder in private for entry in hidden_entries(os.path.abspath(folder), needed)]

@@ -1,30 +1,83 @@
-"""How a child ended, in words a student can read, and the capped record of what it printed."""
+"""How a child ended, as data (``Ending``), and the capped record of what it printed.
+
+The sandbox says what happened; the grader's message catalogue words it (``messages.ending``), in the
+reader's language.
+"""
 
 import os
 import re
 import signal
 from dataclasses import dataclass
 
+# The kinds of ending. A limit the child met is a kind of its own, whichever way it showed (a signal, or
+# the exception Python raised for it).
+OK = "ok"                      # exit status 0
+EXITED = "exited"              # exit status ``code``, not 0
+SIGNAL = "signal"              # killed by signal ``signal`` (not a limit's)
+TIMED_OUT = "timed_out"        # still running after ``seconds`` of wall-clock time
+MEMORY = "memory"              # the memory limit
+CPU_TIME = "cpu_time"          # the CPU time limit
+FILE_SIZE = "file_size"        # the file size limit
+PROCESSES = "processes"        # the process limit
+NO_REPORT = "no_report"        # reduced mode only: the child killed its launcher; ``code``, its status if known
+KINDS = (OK, EXITED, SIGNAL, TIMED_OUT, MEMORY, CPU_TIME, FILE_SIZE, PROCESSES, NO_REPORT)
+
 # Python turns a failed allocation, a file-size or a process limit into an exception (it ignores
 # SIGXFSZ), so those limits are recognised from the last line of the traceback. The child writes that
-# line and could forge it: it only changes the words of the ending, never a score.
+# line and could forge it: it only changes the kind of the ending, never a score.
 LIMIT_EXCEPTIONS = (
-    (re.compile(rb"^(?:\w+\.)*\w*MemoryError\b"), "killed: memory limit"),   # numpy: _ArrayMemoryError
-    (re.compile(rb"^(?:\w+\.)*\w*Error: \[Errno 27\]"), "killed: file size limit"),
-    (re.compile(rb"^BlockingIOError: \[Errno 11\]"), "killed: process limit"),
+    (re.compile(rb"^(?:\w+\.)*\w*MemoryError\b"), MEMORY),   # numpy: _ArrayMemoryError
+    (re.compile(rb"^(?:\w+\.)*\w*Error: \[Errno 27\]"), FILE_SIZE),
+    (re.compile(rb"^BlockingIOError: \[Errno 11\]"), PROCESSES),
 )
 EXCEPTION_LINE = re.compile(rb"^((?:\w+\.)*\w+(?:Error|Exception|Interrupt|Exit|Warning))\b")
-SIGNAL_ENDINGS = {
-    signal.SIGSEGV: "crashed: segmentation fault (SIGSEGV)",
-    signal.SIGBUS: "crashed: bus error (SIGBUS)",
-    signal.SIGFPE: "crashed: floating-point exception (SIGFPE)",
-    signal.SIGILL: "crashed: illegal instruction (SIGILL)",
-    signal.SIGABRT: "crashed: aborted (SIGABRT)",
-    signal.SIGSYS: "crashed: bad system call (SIGSYS)",
-    signal.SIGXCPU: "killed: CPU time limit",
-    signal.SIGXFSZ: "killed: file size limit",
-    signal.SIGINT: "killed by signal SIGINT (KeyboardInterrupt)",
-}
+LIMIT_SIGNALS = {signal.SIGXCPU: CPU_TIME, signal.SIGXFSZ: FILE_SIZE}
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How one run ended: a ``kind`` (one of ``KINDS``) and the numbers that go with it.
+
+    Attributes
+    ----------
+    kind : str
+        ``OK``, ``EXITED``, ``SIGNAL``, ``TIMED_OUT``, ``MEMORY``, ``CPU_TIME``, ``FILE_SIZE``,
+        ``PROCESSES`` or ``NO_REPORT``.
+    code : int or None
+        The exit status, whenever the child exited by itself (0 for ``OK``; 1 for a limit Python raised
+        as an exception); for ``NO_REPORT``, the launcher's status when the grader saw it.
+    signal : int or None
+        The signal that killed the child (``SIGNAL``, or a limit's signal).
+    seconds : float or None
+        ``TIMED_OUT``: the wall-clock limit it ran into.
+    exception : str
+        ``EXITED``: the exception named on the last line of its output (``"RecursionError"``), or "".
+        The child wrote that line: it is what the child says, shown as such.
+    """
+
+    kind: str
+    code: int | None = None
+    signal: int | None = None
+    seconds: float | None = None
+    exception: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Ending.kind must be one of {KINDS}, got {self.kind!r}")
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == OK
+
+    @property
+    def signal_name(self) -> str:
+        """``"SIGSEGV"``, or ``"signal 42"`` for a number without a name; "" without a signal."""
+        if self.signal is None:
+            return ""
+        try:
+            return signal.Signals(self.signal).name
+        except ValueError:
+            return f"signal {self.signal}"
 
 
 @dataclass(frozen=True)
@@ -33,14 +86,8 @@ class ChildOutcome:
 
     Attributes
     ----------
-    ending : str
-        ``"ok"`` (exit 0), ``"exited with code 3"``, ``"exited with code 1 (RecursionError)"``,
-        ``"timed out after 10 s"``, ``"killed: memory limit"``, ``"killed: CPU time limit"``,
-        ``"killed: file size limit"``, ``"killed: process limit"``,
-        ``"crashed: segmentation fault (SIGSEGV)"``, ``"killed by signal SIGKILL"``, ...; in the reduced
-        mode only, ``"ended without a report: ..."`` when the child killed its launcher.
-    exit_code : int or None
-        The exit code, or None when the child did not exit by itself (signal, timeout, memory).
+    ending : Ending
+        How it ended, as data.
     output : str
         Its stdout and stderr, interleaved, UTF-8 with replacement, capped at ``Limits.output`` bytes
         with a note of how much was cut from the middle.
@@ -49,22 +96,16 @@ class ChildOutcome:
     isolation : str
         What confined it, e.g. ``"namespaces pid+mount+net+ipc+uts, uid 2000001234, ..."`` or
         ``"reduced: no namespaces ..."``.
-    prepared : str
-        As root through the fork server, when its sandbox was made: ``"ahead"`` (before it was asked
-        for: the grader daemon's) or ``"now"``; ``""`` for a run made in one go (a fresh run, a user
-        namespace's). The same sandbox either way.
     """
 
-    ending: str
-    exit_code: int | None
+    ending: Ending
     output: str
     elapsed: float
     isolation: str
-    prepared: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.ending == "ok"
+        return self.ending.ok
 
 
 class OutputCapture:
@@ -101,33 +142,24 @@ class OutputCapture:
         return bytes(self.head).decode("utf-8", "replace") + note + tail.decode("utf-8", "replace")
 
 
-def describe_exit(code: int, last_line: bytes) -> str:
+def exit_ending(code: int, last_line: bytes) -> Ending:
     if code == 0:
-        return "ok"
-    for pattern, ending in LIMIT_EXCEPTIONS:
+        return Ending(OK, code=0)
+    for pattern, kind in LIMIT_EXCEPTIONS:
         if pattern.match(last_line):
-            return ending
+            return Ending(kind, code=code)
     exception = EXCEPTION_LINE.match(last_line)
-    named = f" ({exception.group(1).decode()})" if exception else ""
-    return f"exited with code {code}{named}"
+    return Ending(EXITED, code=code, exception=exception.group(1).decode() if exception else "")
 
 
-def describe_signal(number: int, cpu_seconds: float, cpu_limit: int) -> str:
+def signal_ending(number: int, cpu_seconds: float, cpu_limit: int) -> Ending:
     if number == signal.SIGKILL and cpu_seconds >= cpu_limit:     # the hard CPU limit is SIGKILL
-        return "killed: CPU time limit"
-    if number in SIGNAL_ENDINGS:
-        return SIGNAL_ENDINGS[number]
-    try:
-        name = signal.Signals(number).name
-    except ValueError:
-        name = f"number {number}"
-    return f"killed by signal {name}"
+        return Ending(CPU_TIME, signal=number)
+    return Ending(LIMIT_SIGNALS.get(number, SIGNAL), signal=number)
 
 
-def describe_status(status: int, cpu_seconds: float, cpu_limit: int,
-                    last_line: bytes) -> tuple[str, int | None]:
-    """(ending, exit code) from a wait status."""
+def status_ending(status: int, cpu_seconds: float, cpu_limit: int, last_line: bytes) -> Ending:
+    """The Ending of a wait status."""
     if os.WIFEXITED(status):
-        code = os.WEXITSTATUS(status)
-        return describe_exit(code, last_line), code
-    return describe_signal(os.WTERMSIG(status), cpu_seconds, cpu_limit), None
+        return exit_ending(os.WEXITSTATUS(status), last_line)
+    return signal_ending(os.WTERMSIG(status), cpu_seconds, cpu_limit)

@@ -1,20 +1,18 @@
 """Reading what a child wrote: ``<scratch>/out/*.npz``, as numbers only, never raising.
 
-The files were written by untrusted code, so the directory and each file are opened without following
-symlinks, each must be a regular file, and is read whole into memory before parsing (nothing can change
-under the parser). Each member's ``.npy`` header is read before its data: only bool, integer and float
-arrays are loaded, copied out of the bytes (nothing is ever unpickled); object, string, structured,
-complex and datetime arrays are dropped, and a member whose data is not exactly what its header declares
-makes the file malformed. ``max_bytes`` bounds each file's size, and the declared (uncompressed) size of
-everything kept, so neither a big file nor a zip bomb can exhaust the grader's memory.
+The files were written by untrusted code. Each is opened without following symlinks, must be a regular
+file no bigger than the cap, and is read whole into memory (nothing can change under the reader); then
+NumPy's own reader takes it, ``np.load(..., allow_pickle=False)``, so nothing is ever unpickled. Before
+any array is read, the archive's members are counted and their declared (uncompressed) sizes added up
+against what is left of the budget: the zip reader never inflates a member past its declared size, so
+neither a big file nor a zip bomb can exhaust the grader's memory, and a header that claims more data
+than its member holds cannot be read. A file that is malformed in any way, or holds an array NumPy
+would need to unpickle, is refused whole; of the rest, only bool, integer and float arrays are kept.
 """
 
 import io
-import math
 import os
-import re
 import stat
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -46,57 +44,25 @@ def _read_regular_file(name: str, dir_fd: int, max_bytes: int) -> bytes | None:
         os.close(fd)
 
 
-_HEADER = re.compile(rb"\{'descr': '([<>|=]?[biuf]\d{1,2})', 'fortran_order': (False|True), "
-                     rb"'shape': \((|\d+,|\d+(?:, \d+)+)\), \} *\n")
-
-
-def _header(raw: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
-    """(shape, fortran order, dtype, offset of the data) of one ``.npy`` member.
-
-    The header ``np.save`` writes is matched exactly; any other is read by NumPy's own parser (a literal
-    evaluation, ~30 µs: most of what reading a result used to cost).
-    """
-    stream = io.BytesIO(raw)
-    version = np.lib.format.read_magic(stream)
-    if version not in ((1, 0), (2, 0)):    # 3.0 only adds UTF-8 field names: structured, dropped anyway
-        raise ValueError(f"unsupported .npy version {version}")
-    size_bytes = 2 if version == (1, 0) else 4
-    size = int.from_bytes(raw[8:8 + size_bytes], "little")
-    start = 8 + size_bytes
-    match = _HEADER.fullmatch(raw, start, start + size)
-    if match is None:
-        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read(stream)
-        return shape, fortran, dtype, stream.tell()
-    shape = tuple(int(n) for n in match[3].split(b",") if n.strip())
-    return shape, match[2] == b"True", np.dtype(match[1].decode()), start + size
-
-
 def _load_npz(data: bytes, budget: int) -> tuple[dict[str, np.ndarray], int] | None:
-    """The numeric arrays of one archive and their size in bytes, or None when it is malformed."""
-    arrays: dict[str, np.ndarray] = {}
-    used = 0
+    """The numeric arrays of one archive and the bytes its members declare, or None when it is refused."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [info for info in archive.infolist() if info.filename.endswith(".npy")]
-            if len(members) > MAX_MEMBERS or sum(info.file_size for info in members) > budget:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            if not isinstance(archive, np.lib.npyio.NpzFile):       # a bare .npy under an .npz name
                 return None
-            for info in members:
-                raw = archive.read(info)               # its declared size is within the budget; CRC checked
-                shape, fortran, dtype, offset = _header(raw)
-                if dtype.kind not in KEPT_KINDS or dtype.hasobject or dtype.fields is not None:
-                    continue
-                count = math.prod(shape)
-                nbytes = count * dtype.itemsize
-                if used + nbytes > budget or len(raw) - offset != nbytes:
-                    return None
-                array = np.frombuffer(raw, dtype, count, offset).reshape(shape, order="F" if fortran else "C")
-                # A copy of its own, writable, in native byte order (the parent's arithmetic wants it so).
-                arrays[info.filename[: -len(".npy")]] = array.astype(dtype.newbyteorder("="), order="C")
-                used += nbytes
-    except Exception:                      # malformed in any way: zip, header, data, CRC, sizes
+            members = archive.zip.infolist()
+            declared = sum(info.file_size for info in members)
+            if len(members) > MAX_MEMBERS or declared > budget:
+                return None
+            arrays = {}
+            for key in archive.files:
+                array = archive[key]
+                if isinstance(array, np.ndarray) and array.dtype.kind in KEPT_KINDS and array.dtype.fields is None:
+                    # Writable, C-ordered, in native byte order: the parent's arithmetic wants it so.
+                    arrays[key] = np.asarray(array, dtype=array.dtype.newbyteorder("="), order="C")
+    except Exception:                      # noqa: BLE001 - malformed in any way: zip, header, data, pickle
         return None
-    return arrays, used
+    return arrays, declared
 
 
 def read_results(out_dir: Path, max_bytes: int = 64 * 2**20) -> dict[str, dict[str, np.ndarray]]:
@@ -106,16 +72,16 @@ def read_results(out_dir: Path, max_bytes: int = 64 * 2**20) -> dict[str, dict[s
     ----------
     out_dir : Path
         The run's ``<scratch>/out``. Only regular files named ``*.npz`` directly in it are read, in
-        name order; symlinks, directories, FIFOs and other files are skipped.
+        name order (at most ``MAX_FILES``); symlinks, directories, FIFOs and other files are skipped.
     max_bytes : int
-        Bound on each file's size and on the total bytes of arrays returned; a file that would pass it
-        is skipped whole.
+        Bound on each file's size, and on the total bytes its members and those of the files read
+        before it declare; a file that would pass it is skipped whole.
 
     Returns
     -------
     dict
-        ``{file stem: {key: array}}``, arrays in native byte order. A file that is malformed, too big
-        or unreadable is missing; a key whose array is not bool, integer or float is missing.
+        ``{file stem: {key: array}}``, arrays in native byte order. A file that is malformed, too big,
+        unreadable or pickled is missing; a key whose array is not bool, integer or float is missing.
     """
     try:                        # the child owns scratch: `out` itself may have become a symlink
         dir_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
