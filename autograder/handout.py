@@ -54,6 +54,7 @@ def generate(reference_dir=REFERENCE_DIR):
                                         "regions": [r.id for r in regions]}
     # Regions of 0-point sections: make_submission names them in one line, not one warning each.
     manifest["optional"] = sorted(rid for section in SECTIONS if not section.points for rid in section.regions)
+    manifest["practice"] = sorted(rid for section in SECTIONS if section.practice for rid in section.regions)
     files[MANIFEST] = (json.dumps(manifest, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
     return files
 

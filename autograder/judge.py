@@ -16,7 +16,7 @@ from .messages import msg
 from .report import ERROR, FAILED, NOT_IMPLEMENTED, NOTE, PASSED, CheckResult, Evidence, Location
 from .rubric import GRADIENT, VECTORISED, key_inputs, key_label
 
-ERROR_CHARS = 200
+ERROR_CHARS = probes.ERROR_CHARS          # of what the child says: all of it a student is shown
 SHOWN_LINES, SHOWN_CHARS = 40, 200         # the most of a region's lines, and of a line, a feedback shows
 
 
@@ -32,7 +32,8 @@ class ProbeResult:
 
     @classmethod
     def from_child(cls, arrays):
-        """Read the runner's bookkeeping entries defensively: the child is untrusted."""
+        """Read the runner's bookkeeping entries defensively: the child is untrusted, and its text is cut
+        to ``ERROR_CHARS`` here, where the parent reads it."""
         arrays = dict(arrays)
         try:
             status = int(np.asarray(arrays.pop("__status__")).reshape(()))
@@ -48,7 +49,8 @@ class ProbeResult:
 
 def _text(array):
     try:
-        return bytes(np.asarray(array).astype(np.uint8).ravel()[:1000]).decode("utf-8", "replace")
+        data = bytes(np.asarray(array).ravel()[:4 * ERROR_CHARS].astype(np.uint8))    # 4: UTF-8's longest
+        return data.decode("utf-8", "replace")[:ERROR_CHARS]
     except (ValueError, TypeError, OverflowError):
         return ""
 
@@ -77,8 +79,15 @@ class SectionContext:
                          and re.search(pattern, c[:SHOWN_CHARS])), None)
         # A region can be any size: the feedback shows a window of it, around the line when there is one.
         first = max(1, min((line or 1) - SHOWN_LINES // 2, len(code) - SHOWN_LINES + 1))
-        shown = tuple(c[:SHOWN_CHARS] for c in code[first - 1:first - 1 + SHOWN_LINES])
+        shown = tuple(_shown(c) for c in code[first - 1:first - 1 + SHOWN_LINES])
         return Location(rid, shown, line, first)
+
+
+def _shown(line):
+    """A line of a region as a feedback shows it, so that its size is what a report holds: tabs expanded,
+    control characters escaped, at most ``SHOWN_CHARS`` characters."""
+    line = line[:SHOWN_CHARS].replace("\t", "    ")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)[:SHOWN_CHARS]
 
 
 def judge_section(ctx, results, expected, inputs):

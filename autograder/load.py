@@ -18,7 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from regions import CHANGED_OUTSIDE, PACKAGE, RegionError, collect, parse_submission, region_text_problem
+from regions import (CHANGED_OUTSIDE, PACKAGE, RegionError, collect, find_regions, parse_submission,
+                     region_text_problem, splice)
 
 from .messages import Msg, msg
 from .render.text import one_line
@@ -28,6 +29,9 @@ from .submitted_files import (MAX_FILE_BYTES, SubmissionError, Unread, folder_fi
 
 _SCORED_REGIONS = frozenset(rid for section in SECTIONS if section.points for rid in section.regions)
 MAX_LISTED = 5                    # skipped entries named one by one in the notices
+MAX_REGION_BYTES = 20 * 1024      # a region's text; a correct one is under 2 KB
+MAX_PARSED_BYTES = 256 * 1024     # a package's modules, their oversized regions stubbed: the handout is 44 KB
+MAX_NOTICES, NOTICE_CHARS, NAME_CHARS = 20, 300, 100    # what a report holds of the submission's own words
 SUBMISSION_MD = "submission.md"
 
 _UPLOAD_NAME = re.compile(rf"(?P<name>.+)_(?P<id>[^_]+)_{PACKAGE}(?:\s*\(\d+\))?")   # "(1)": a re-download
@@ -38,7 +42,8 @@ class LoadedSubmission:
     """The regions found at one PATH, and what the student should know about how they were read.
 
     ``regions`` maps each region id the manifest knows to its text (whole lines); a region that could
-    not be read is absent. ``notices`` are one-line, student-readable strings.
+    not be read is absent. ``notices`` are one-line, student-readable strings. ``oversized``: ``(region
+    id, bytes)`` of each region over ``MAX_REGION_BYTES``, never parsed, whose text here is a stub.
     """
 
     label: str
@@ -46,6 +51,7 @@ class LoadedSubmission:
     notices: tuple = ()
     student_name: str | None = None
     student_id: str | None = None
+    oversized: tuple = ()
 
 
 def load_submission(path, manifest):
@@ -151,12 +157,13 @@ class _Loaded:
     notices: list
     name: str | None = None
     student_id: str | None = None
+    oversized: dict = None
 
 
 def _from_package(files, folder, manifest):
     """Regions of the package in ``folder``, through the one parser on a flat private copy."""
     prefix = f"{folder}/" if folder else ""
-    graded, modules, shown = _graded_modules(manifest), {}, {}
+    graded, modules, shown, oversized, parsed = _graded_modules(manifest), {}, {}, {}, 0
     with tempfile.TemporaryDirectory(prefix="nnhw-load-") as tmp:
         for name, info in sorted(manifest["modules"].items()):
             rel = prefix + name
@@ -167,6 +174,14 @@ def _from_package(files, folder, manifest):
                 continue
             data = files.read_or_notice(rel)
             if data is None:                           # too large or unreadable: files has said why
+                continue
+            text, _ = _decoded(data, files.shown(rel), files.notices)
+            if text is not None:                       # else the parser names the first byte that is not UTF-8
+                data = _stub_oversized(text, name[:-3], oversized).encode("utf-8")
+            parsed += len(data)
+            if parsed > MAX_PARSED_BYTES:              # code outside the regions, past any honest module's size
+                files.notices.append(msg("notice:unread", where=files.shown(rel), reason=(
+                    f"not parsed: the modules would pass {MAX_PARSED_BYTES // 1024} KB outside the regions")))
                 continue
             Path(tmp, name).write_bytes(data)          # the manifest's name, never the zip's
             modules[name] = info
@@ -181,16 +196,14 @@ def _from_package(files, folder, manifest):
         changed = problem.message.startswith(CHANGED_OUTSIDE)
         notices.append(msg("notice:changed_outside", where=problem.path) if changed else str(problem))
     regions = {rid: _whole_lines(region.text) for rid, region in collected.regions.items()}
-    return _Loaded(regions, notices)
+    return _Loaded(regions, notices, oversized=oversized)
 
 
 def _from_markdown(data, shown, manifest):
     notices = []
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        notices.append(msg("notice:not_utf8", where=f"{shown}:{line}"))
+    text, where = _decoded(data, shown, notices)
+    if text is None:
+        notices.append(msg("notice:not_utf8", where=where))
         text = data.decode("utf-8", errors="replace")
     try:
         sub = parse_submission(text, shown)
@@ -199,6 +212,8 @@ def _from_markdown(data, shown, manifest):
     notices += [str(p) for p in sub.problems]
     known = [rid for info in manifest["modules"].values() for rid in info["regions"]]
     regions = {rid: _whole_lines(sub.regions[rid]) for rid in known if rid in sub.regions}
+    oversized = {rid: len(regions[rid].encode()) for rid in regions if len(regions[rid].encode()) > MAX_REGION_BYTES}
+    regions.update({rid: "" for rid in oversized})
     notices += [msg("notice:unknown_region", where=shown, region=rid) for rid in sub.regions if rid not in known]
     for rid in [rid for rid in regions if region_text_problem(regions[rid])]:
         # A hand-edited submission.md can hold what no region can: grade the rest without it.
@@ -211,7 +226,7 @@ def _from_markdown(data, shown, manifest):
     if missing:
         notices.append(msg("notice:missing_regions", where=shown, kind=msg(f"noun:{plural(len(missing), 'region')}"),
                            regions=", ".join(missing)))
-    return _Loaded(regions, notices, sub.name.strip() or None, sub.student_id.strip() or None)
+    return _Loaded(regions, notices, sub.name.strip() or None, sub.student_id.strip() or None, oversized)
 
 
 def _finish(label, loaded, notices, name_candidates):
@@ -222,8 +237,54 @@ def _finish(label, loaded, notices, name_candidates):
             if match:
                 name, student_id = name or match["name"], student_id or match["id"]
                 break
-    return LoadedSubmission(label, loaded.regions, tuple(n if isinstance(n, Msg) else one_line(n) for n in notices + loaded.notices),
-                            name, student_id)
+    oversized = tuple(sorted((loaded.oversized or {}).items()))
+    notices = notices + loaded.notices + [too_large(rid, size) for rid, size in oversized]
+    # The report's size is bounded whatever the submission holds: so many notices, of so many characters.
+    shown = [_capped(n) for n in notices[:MAX_NOTICES]]
+    if len(notices) > MAX_NOTICES:
+        shown.append(msg("notice:more", count=len(notices) - MAX_NOTICES))
+    return LoadedSubmission(label, loaded.regions, tuple(shown), name and one_line(name, NAME_CHARS),
+                            student_id and one_line(student_id, NAME_CHARS), oversized)
+
+
+def _capped(notice):
+    """A notice, each of its words from the submission (a file name, a region id) cut to ``NOTICE_CHARS``."""
+    if isinstance(notice, Msg):
+        return Msg(notice.key, tuple((k, _capped(v)) for k, v in notice.args))
+    return one_line(notice, NOTICE_CHARS) if isinstance(notice, str) else notice
+
+
+def _decoded(data, shown, notices):
+    """``(text, "file:line" of the first byte that is not UTF-8)`` of a student's file: UTF-8, else GB18030
+    (the GBK that Chinese Windows editors save in) with a notice; the text is None when it is neither."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        where = f"{shown}:{line}"
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None, where
+    notices.append(msg("notice:gb18030", where=where))
+    return text, where
+
+
+def _stub_oversized(text, module, oversized):
+    """``text`` with each region over ``MAX_REGION_BYTES`` replaced by a stub, before anything parses it
+    whole; ``oversized`` gets their ids and sizes."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    try:
+        big = [r for r in find_regions(text, module) if len(r.text.encode()) > MAX_REGION_BYTES]
+    except RegionError:                       # the parser says what, on the file as it is
+        return text
+    oversized.update({r.id: len(r.text.encode()) for r in big})
+    return splice(text, module, {r.id: f"{r.indent}raise NotImplementedError({r.id!r})\n" for r in big})
+
+
+def too_large(region, size):
+    """The words for a region of ``size`` bytes, over ``MAX_REGION_BYTES``: it is not graded."""
+    return msg("reason:oversized", region=region, size=f"{size / 1024:.0f} KB", limit=f"{MAX_REGION_BYTES // 1024} KB")
 
 
 def upload_identity(path):

@@ -9,7 +9,8 @@ child's scratch folder and run there as a script::
 
 The child writes ``out/<probe>.npz`` (``np.savez``) after each probe, so a later crash loses nothing
 already computed. It holds the probe's arrays and ``__status__`` (OK, NOT_IMPLEMENTED or RAISED), with the
-exception as UTF-8 bytes in ``__error__`` and where it was raised in ``__where__``.
+exception as UTF-8 bytes in ``__error__`` and where it was raised in ``__where__``. A run that makes or
+loads code once the package is imported exits at once with ``LOADED_CODE`` (``guard``).
 
 Every probe ``run(pkg, x, out)`` reads its inputs from ``x`` and writes arrays into ``out`` as it goes,
 so what was computed before an exception is kept. ``pkg`` has the package's modules as attributes.
@@ -27,7 +28,8 @@ OK, NOT_IMPLEMENTED, RAISED = 0, 1, 2
 PACKAGE = "hw1_student"
 MODULES = ("activations", "fully_connected", "losses", "models", "grad_check", "regularization",
            "computational_graph")
-ERROR_CHARS = 300
+ERROR_CHARS = 200            # of an exception's type and message: all the student is shown of it
+LOADED_CODE = 86            # the exit status of a run that ``guard`` stopped: the grader's "loaded code"
 INPUTS = "inputs.pickle"     # {"<probe>/<key>": ndarray}, written by the grader into the child's cwd
 
 PROBES = {}          # name -> (section, make_inputs, run)
@@ -447,6 +449,54 @@ def _save(path, arrays, status, error, where):
     os.replace(tmp, path)
 
 
+# Audit events of code made or loaded, or of another program started. After the package is imported,
+# only the import system may cause them, loading an installed module (NumPy imports some lazily).
+LOADING = frozenset({"compile", "exec", "marshal.load", "marshal.loads", "code.__new__", "function.__new__",
+                     "pickle.find_class", "import", "os.exec", "os.posix_spawn", "os.spawn", "os.system",
+                     "subprocess.Popen", "ctypes.dlopen", "ctypes.dlsym"})
+
+
+def guard():
+    """From now on, end the run with ``LOADED_CODE`` as soon as code is made or loaded from outside the
+    Python installation, or by a caller outside it: ``exec`` of a string, ``marshal``, a function made
+    from a code object, a module the run wrote, unpickling. An audit hook cannot be removed, and it holds
+    its own ``os._exit``: the student's code can neither switch it off nor patch what it calls."""
+    exit_, frames, code, runner = os._exit, sys._getframe, type(guard.__code__), globals()
+    prefixes = tuple({p + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    # The launcher's files: the run cannot write them, as it can write any file of its scratch folder
+    # (this runner's included: the runner is known by its globals).
+    known, frame, scratch = set(), frames(), os.getcwd() + os.sep
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if os.path.isabs(name) and not name.startswith(scratch):
+            known.add(name)
+        frame = frame.f_back
+
+    def trusted(name):
+        return name in known or name.startswith(prefixes) or name.startswith("<frozen ")
+
+    def hook(event, args):
+        if event not in LOADING:
+            return
+        if event == "import":             # its file is given for an extension module only
+            if args[1] is None or trusted(args[1]):
+                return
+            exit_(LOADED_CODE)
+        if event == "exec" and args[0].__class__ is code and not args[0].co_filename.startswith("<") \
+                and not trusted(args[0].co_filename):
+            exit_(LOADED_CODE)            # a file the run wrote, or the reference's bytecode
+        frame = frames().f_back           # the code that caused the event, if any
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if name.startswith("<frozen importlib"):
+                return                    # the import system, loading an installed module
+            if not trusted(name) and frame.f_globals is not runner:
+                exit_(LOADED_CODE)
+            frame = frame.f_back
+
+    sys.addaudithook(hook)
+
+
 class _Package:
     """The package's modules as attributes, imported on first use."""
 
@@ -468,6 +518,7 @@ def main(*names):
         pkg, failure = _Package(PACKAGE), None
     except BaseException as e:                    # a syntax error in a region, for one
         pkg, failure = None, (RAISED, f"{type(e).__name__}: {e}"[:ERROR_CHARS], _where(e))
+    guard()
     for name in [p for n in names for p in ([n] if n in PROBES else probes_of(n))]:
         x = {k.split("/", 1)[1]: v for k, v in inputs.items() if k.startswith(name + "/")}
         result = ({}, *failure) if failure else run_probe(name, pkg, x)

@@ -105,7 +105,9 @@ class GradeReport:
     ``notices`` are submission-level lines for the student and the TA (code changed outside the regions
     and ignored, a region that could not be read, ...). ``execution_time`` is the only field that
     differs between two gradings of the same submission. ``isolation`` is for the TA alone: the
-    terminal shows it, the student's files do not.
+    terminal shows it, the student's files do not. ``flags`` too: what a TA should look at, as Msgs
+    ("loaded code in ReLU", "slow: 27.4 s of its 30 s"), shown in the terminal and the gradebook; a
+    section's reason tells the student.
     """
 
     submission: str
@@ -115,6 +117,7 @@ class GradeReport:
     student_id: str | None = None
     execution_time: float = field(default=0.0, compare=False)
     isolation: str = ""        # for the TA only: how a reduced sandbox confined the code ("" when fully)
+    flags: tuple = field(default=(), compare=False)     # a slow flag's seconds differ between gradings
 
     @property
     def score(self):

@@ -56,6 +56,7 @@ class Section:
     regions: tuple
     checks: tuple
     needs: tuple = ()
+    practice: bool = False        # a warm-up of the homework (0 points), not one of its optional parts
 
 
 def _same(*keys):
@@ -148,7 +149,7 @@ SECTIONS = (
               _same("dZ", "dY_after", "dZ2"), mistakes=("inplace_dY",)),
         Check("backward passes the numeric gradient check (practice)", 0.0, "sigmoid_backward",
               (("dZ", "dZ_num"),), kind=GRADIENT),
-    )),
+    ), practice=True),
     # --- optional parts: 0 points by default. To grade one, give its section points and share
     # them among its checks (they must add up: see _check_points).
     Section("L2", 0.0, ("regularization:l2_penalty", "regularization:l2_gradient"), (

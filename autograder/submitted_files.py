@@ -16,8 +16,9 @@ from pathlib import Path
 from .messages import msg
 from .render.text import one_line
 
-MAX_FILE_BYTES = 8 * 2**20        # one module or submission.md
-MAX_TOTAL_BYTES = 64 * 2**20      # everything read from one PATH
+# What is read is only scanned for regions; what is parsed whole is capped in ``load``.
+MAX_FILE_BYTES = 4 * 2**20        # one module or submission.md
+MAX_TOTAL_BYTES = 8 * 2**20       # everything read from one PATH
 MAX_ENTRIES = 10_000              # files in a folder or entries in a zip
 
 # Folders that tools add beside a student's files and that never hold the submission.

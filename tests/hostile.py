@@ -46,6 +46,12 @@ HOSTILE = {
         "np.array_equal = lambda *a, **k: True", "np.isfinite = lambda x: np.ones_like(x, dtype=bool)",
         "import builtins", "builtins.abs = lambda x: 0"),
     "returns NaN": _lines("Z = np.full_like(Z, np.nan)", "dY = np.full_like(dY, np.nan) if 'dY' in dir() else 0"),
+    # Deeper than shutil.rmtree recurses, with folders nobody may enter, wherever it can write.
+    "leaves deep folders": _lines(
+        "import os", "start = os.getcwd()", "for folder in (start, '/tmp', '/dev/shm', '/run/lock'):",
+        "    try:", "        os.chdir(folder)", "        for _ in range(1500):", "            os.mkdir('d')",
+        "            os.chdir('d')", "        os.mkdir('closed')", "        os.chmod('closed', 0)",
+        "        os.chmod('..', 0)", "    except OSError:", "        pass", "    os.chdir(start)"),
 }
 
 _LOAD_REFERENCE = _lines(

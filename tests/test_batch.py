@@ -94,8 +94,8 @@ def test_one_gradebook_row_per_entry_with_the_expected_totals(graded):
     rows = read_gradebook(out)
     assert len(rows) == len(expected) == len(list(folder.iterdir())), \
         f"one row per entry: {len(rows)} rows, {len(expected)} entries"
-    assert list(rows[0]) == ["name", "id", "entry", *SECTION_NAMES, "total", "status", "seconds", "similarity",
-                             "similar to", "note"], f"columns: {list(rows[0])}"
+    assert list(rows[0]) == ["name", "id", "entry", *SECTION_NAMES, "total", "status", "flags", "seconds",
+                             "similarity", "similar to", "note"], f"columns: {list(rows[0])}"
     for row, batch_row in zip(rows, result.rows):
         entry = batch_row.entry.label
         want = expected[entry]

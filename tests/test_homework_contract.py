@@ -7,15 +7,20 @@ feedback points at.
 
 import ast
 import re
+from dataclasses import replace
 
 import pytest
 
 from loop_check import find_loop
 from regions import find_regions, read_source
 
-from autograder.grade import grade
+from autograder import probes
+from autograder.grade import expected, grade
+from autograder.judge import ProbeResult, SectionContext, judge_section
 from autograder.paths import HANDOUT_DIR, REFERENCE_DIR
-from autograder.report import ERROR, NOTE, PASSED
+from autograder.report import ERROR, FAILED, NOTE, PASSED
+from autograder.rubric import section
+from autograder.sandbox.outcome import OK, Ending
 from tests import kits
 
 MODULES = sorted(REFERENCE_DIR.glob("*.py"))
@@ -165,3 +170,21 @@ def test_the_handout_teaches_the_method_not_the_formula(path):
                 if "=" in line and not line.strip().startswith("#") and "==" not in line]
         given = [c for c in code if len(c) >= 8 and c in words]
         assert not given, f"{path.name}: {rid}'s docstring or hints hold the reference's code: {given}"
+
+
+@pytest.mark.parametrize("points", [0.0, 0.25])
+def test_the_rubric_is_where_a_note_becomes_points(points):
+    relu = section("ReLU")
+    note = next(c for c in relu.checks if c.note)
+    rubric = replace(relu, checks=tuple(replace(c, points=points) if c is note else c for c in relu.checks))
+    x = probes.inputs_for(note.probe)
+    at_kink_one = {"dZk": x["dYk"] * (x["Zk"] >= 0)}
+    child = ProbeResult(at_kink_one, probes.OK, "", "", {"dZk": "float64"})
+    ctx = SectionContext(rubric, {}, Ending(OK), lambda where: ("", None, None))
+    names = probes.probes_of("ReLU")
+    judged = judge_section(ctx, {note.probe: child}, {n: expected(n) for n in names},
+                           {n: probes.inputs_for(n) for n in names})
+    kink = next(c for c in judged if c.name == note.name)
+    expected_status = NOTE if not points else FAILED
+    assert (kink.status, kink.max_points, kink.points) == (expected_status, points, 0.0), \
+        f"a note worth {points} points: {kink.status}, {kink.points}/{kink.max_points}"

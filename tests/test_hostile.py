@@ -1,14 +1,13 @@
 """Hostile submissions gain nothing, never stop the grader, leave no process and end within limits."""
 
 import os
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 from autograder.grade import grade
-from autograder.sandbox import UID_BASE
+from autograder.sandbox import UID_BASE, scratch_root
 from autograder.sandbox.outcome import TIMED_OUT, Ending
 from autograder.report import PASSED
 from tests import kits
@@ -57,10 +56,8 @@ def _fork_server_runs():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_hostile_submission_gains_nothing_and_leaves_nothing(name, tmp_path, monkeypatch):
-    scratch_root = tmp_path / "scratch"
-    scratch_root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch_root))    # where grade() makes its scratch folders
+def test_hostile_submission_gains_nothing_and_leaves_nothing(name, tmp_path):
+    root = Path(scratch_root())                 # this process's: where grade() makes its scratch folders
     texts = kits.reference_regions()
     texts.update(hostile_texts(name))
     package = kits.write_package(tmp_path, texts)
@@ -73,11 +70,11 @@ def test_hostile_submission_gains_nothing_and_leaves_nothing(name, tmp_path, mon
     assert report.score == 8.0, f"{name}: total {report.score}; the other sections must keep their 8 points"
     assert took < DEADLINE, f"{name}: grading took {took:.1f} s with a {TIMEOUT} s timeout"
     deadline = time.monotonic() + 2.0
-    while (_sandbox_processes(scratch_root) or _fork_server_runs()) and time.monotonic() < deadline:
+    while (_sandbox_processes(root) or _fork_server_runs()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = _sandbox_processes(scratch_root) + _fork_server_runs()
+    left = _sandbox_processes(root) + _fork_server_runs()
     assert not left, f"{name}: processes left behind: {left}"
-    assert os.getpid() > 0, "the grader survived"
+    assert list(root.iterdir()) == [], f"{name}: files left behind in {root}: {list(root.iterdir())}"
 
 
 def test_hostile_endings_are_reported_by_name(tmp_path):

@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+from autograder.paths import REPO_ROOT
 from autograder.reference.datasets import SINE_SPLIT, Sine
 from autograder.reference.grad_check import numeric_gradient, relative_error
 from autograder.reference.losses import L1Loss, MSELoss, initialize_loss
@@ -96,6 +97,10 @@ def test_the_reference_fits_the_sine_below_the_bar(reference_kit, loss):
     written = sorted(p.name for p in (reference_kit / "runs").iterdir())
     assert written == [f"sine_{loss}_seed0.json", f"sine_{loss}_seed0.png"], f"runs/ holds {written}"
     assert (reference_kit / "runs" / f"sine_{loss}_seed0.png").read_bytes().startswith(b"\x89PNG"), "not a PNG"
+    if loss == "l1":                # the default run, whose last line the docs quote
+        for doc in ("train_ffnn.py", "README_STUDENT.md"):
+            text = (REPO_ROOT / doc).read_text(encoding="utf-8")
+            assert f"test MAE: {mae:.3f}" in text, f"{doc} quotes a stale figure: the run gives test MAE {mae:.3f}"
 
 
 def test_the_stubs_stop_the_sine_with_one_line_naming_a_region(stub_kit):

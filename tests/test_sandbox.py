@@ -32,6 +32,7 @@ from autograder.sandbox.outcome import (CPU_TIME, EXITED, FILE_SIZE, MEMORY, NO_
 from autograder.sandbox.isolation import describe
 from autograder.sandbox.launch import PYTHON_FLAGS, UID_BASE, launch
 from autograder.sandbox.layout import python_dirs
+from autograder.sandbox.scratch import in_memory
 
 FAST = Limits(timeout=2.0)
 namespaces_only = pytest.mark.skipif(isolation_mode() == "none", reason="needs namespaces")
@@ -151,7 +152,7 @@ def test_environment_is_scrubbed_and_blas_single_threaded(tmp_path, monkeypatch)
     expected = sorted({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": scratch, "LANG": "C.UTF-8",
                        "LC_ALL": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                        "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-                       "MPLBACKEND": "Agg"}.items())
+                       "MPLBACKEND": "Agg", "TMPDIR": f"{scratch}/tmp"}.items())
     assert f"ENV {expected}" in outcome.output, f"environment not scrubbed: {outcome.output}"
     assert f"CWD {scratch}\n" in outcome.output, f"cwd is not scratch: {outcome.output}"
     assert "STDIN /dev/null ''" in outcome.output, f"stdin is not /dev/null: {outcome.output}"
@@ -267,7 +268,7 @@ def test_child_cannot_write_outside_scratch(tmp_path):
                 print("WROTE", path)
             except OSError as error:
                 print("DENIED", path, type(error).__name__)
-        open("in_scratch.txt", "w").write("fine")
+        open("out/in_scratch.txt", "w").write("fine")
         open("/tmp/private.txt", "w").write("fine")
         print("SCRATCH AND TMP OK")
     """, args=[str(path) for path in targets])
@@ -277,7 +278,7 @@ def test_child_cannot_write_outside_scratch(tmp_path):
         assert not path.exists(), f"{path} appeared on the host"
     assert "pwned" not in Path(np.__file__).read_text()[-100:], "numpy was modified"
     assert "SCRATCH AND TMP OK" in outcome.output, f"scratch or /tmp not writable: {outcome.output}"
-    assert (tmp_path / "scratch" / "in_scratch.txt").read_text() == "fine", "scratch write lost"
+    assert (tmp_path / "scratch" / "out" / "in_scratch.txt").read_text() == "fine", "scratch write lost"
     assert not Path("/tmp/private.txt").exists(), "the child's /tmp is the host's /tmp"
 
 
@@ -299,10 +300,13 @@ def test_ending_is_named(tmp_path, source, ending):
 def test_child_that_kills_its_parent_costs_only_its_run(tmp_path):
     outcome = run(tmp_path, """
         import os, signal
+        print("PARENT", os.getppid(), flush=True)
         os.kill(os.getppid(), signal.SIGKILL)
         print("PARENT SURVIVED")
     """)
-    assert os.getpid() > 0 and threading.main_thread().is_alive(), "the grader died"
+    assert f"PARENT {os.getpid()}\n" not in outcome.output, f"the child's parent is the grader: {outcome.output}"
+    after = run(tmp_path, "print('the next run')")
+    assert after.ending == FINISHED and "the next run" in after.output, f"the run after it: {after}"
     if isolation_mode() != "none":
         assert outcome.ending in (FINISHED, Ending(EXITED, code=1, exception="PermissionError")), \
             f"killing PID 1 of the namespace must fail or be ignored: {outcome.ending!r} {outcome.output}"
@@ -406,7 +410,7 @@ def test_memory_bomb_across_processes_is_stopped(tmp_path):
     assert outcome.elapsed < 5, f"the memory watchdog took {outcome.elapsed:.2f} s"
 
 
-in_memory_scratch = pytest.mark.skipif(scratch_root() is None, reason="no tmpfs with room for scratch here")
+in_memory_scratch = pytest.mark.skipif(not in_memory(scratch_root()), reason="no tmpfs with room for scratch here")
 
 
 @pytest.fixture
@@ -422,9 +426,12 @@ def test_files_in_a_scratch_folder_in_memory_count_as_the_runs_memory(memory_scr
     outcome = run(memory_scratch, """
         import time
         chunk = b"x" * (32 * 2**20)
-        for i in range(64):             # 2 GiB of files, each under the file-size limit, in no process's memory
-            with open(f"f{i}", "wb") as f:
-                f.write(chunk)
+        try:
+            for i in range(64):         # 2 GiB of files, each under the file-size limit, in no process's memory
+                with open(f"f{i}", "wb") as f:
+                    f.write(chunk)
+        except OSError:                 # the run's scratch tmpfs is full: it holds no more than the limit
+            pass
         time.sleep(1000)
     """, Limits(timeout=10.0, memory=1 * 2**30))
     assert outcome.ending.kind == MEMORY, f"got {outcome.ending!r}: {outcome.output[-300:]}"
@@ -444,13 +451,15 @@ def test_a_scratch_folder_in_memory_with_too_many_entries_is_stopped(memory_scra
 
 
 def test_scratch_folders_go_in_memory_only_where_the_ta_left_tmpdir_alone(monkeypatch, tmp_path):
-    from autograder.sandbox.scratch import in_memory
     root = scratch_root()
-    assert root is None or in_memory(root), f"{root} was chosen for scratch folders but is not in memory"
+    shm = os.statvfs("/dev/shm")
+    usable = in_memory("/dev/shm") and shm.f_bavail * shm.f_frsize >= 4 * 2**30 and not os.environ.get("TMPDIR")
+    assert in_memory(root) == usable, f"{root} was chosen for scratch folders (/dev/shm usable: {usable})"
     monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)      # tempfile reads TMPDIR again
     scratch_root.cache_clear()
     try:
-        assert scratch_root() is None, "a TMPDIR set by the TA must be where scratch folders go"
+        assert Path(scratch_root()).parent == tmp_path, "a TMPDIR set by the TA must be where scratch folders go"
     finally:
         monkeypatch.undo()
         scratch_root.cache_clear()
@@ -473,11 +482,11 @@ def test_cpu_limit(tmp_path):
 
 def test_file_size_limit(tmp_path):
     outcome = run(tmp_path, """
-        with open("big.bin", "wb") as stream:
+        with open("out/big.bin", "wb") as stream:
             stream.write(b"x" * 2**21)
     """, Limits(timeout=5.0, file_size=2**20))
     assert outcome.ending.kind == FILE_SIZE, f"got {outcome.ending!r}: {outcome.output[-300:]}"
-    assert (tmp_path / "scratch" / "big.bin").stat().st_size <= 2**20, "the file outgrew the limit"
+    assert (tmp_path / "scratch" / "out" / "big.bin").stat().st_size <= 2**20, "the file outgrew the limit"
 
 
 def test_output_is_capped(tmp_path):
@@ -575,6 +584,197 @@ def test_reduced_mode_still_limits_and_cleans_up(open_scratch):
     while processes_of(scratch) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert processes_of(scratch) == [], f"reduced mode left processes: {processes_of(scratch)}"
+
+
+# --- the syscall filter, and what a run leaves ------------------------------------------------------------
+
+@pytest.fixture
+def listener():
+    """A TCP listener on the host's loopback, in this process: the port."""
+    import socket
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server.getsockname()[1]
+
+
+# Attempts at what a NumPy homework never needs; each prints its name and the errno it met, or ALLOWED.
+ESCAPES = """
+    import ctypes, errno, os, socket, subprocess, sys, threading
+    import numpy as np
+    libc = ctypes.CDLL(None, use_errno=True)
+    CLONE = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
+
+    def c(result):
+        if result == -1:
+            raise OSError(ctypes.get_errno(), "")
+        return result
+
+    def clone_new_user():                # a child in a new user namespace, which exits at once
+        if c(libc.syscall(CLONE, 0x10000000 | 17, 0, 0, 0, 0)) == 0:
+            os._exit(0)
+
+    def mine(mode):
+        open("out/mine", "w").close()
+        os.chmod("out/mine", mode)
+
+    attempts = {
+        "loopback": lambda: socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1),
+        "unix_socket": lambda: socket.socket(socket.AF_UNIX),
+        "socketpair": socket.socketpair,
+        "memfd_create": lambda: os.memfd_create("hoard"),
+        "shmget": lambda: c(libc.shmget(0, 2**20, 0o1600)),
+        "unshare": lambda: c(libc.unshare(0x10000000 | 0x00020000)),
+        "setns": lambda: c(libc.setns(0, 0)),
+        "clone_newuser": clone_new_user,
+        "clone3": lambda: c(libc.syscall(435, 0, 0)),
+        "umask_0": lambda: os.umask(0),
+        "chmod_o+r": lambda: mine(0o604),
+        "chmod_600": lambda: mine(0o600),
+        "thread": lambda: threading.Thread(target=print).start(),
+        "subprocess": lambda: subprocess.run(["true"], check=True),
+        "numpy": lambda: np.ones((300, 300)) @ np.ones((300, 300)),
+        "ptrace": lambda: c(libc.ptrace(0, 0, 0, 0)),        # last: a traced process stops at signals
+    }
+    for name, attempt in attempts.items():
+        try:
+            attempt()
+            print(name, "ALLOWED")
+        except OSError as error:
+            print(name, errno.errorcode.get(error.errno, error.errno))
+"""
+REFUSED = {"loopback": "EPERM", "unix_socket": "EPERM", "socketpair": "EPERM", "memfd_create": "EPERM",
+           "shmget": "EPERM", "unshare": "EPERM", "setns": "EPERM", "ptrace": "EPERM", "clone_newuser": "EPERM",
+           "clone3": "ENOSYS", "umask_0": "EPERM", "chmod_o+r": "EPERM", "chmod_600": "ALLOWED",
+           "thread": "ALLOWED", "subprocess": "ALLOWED", "numpy": "ALLOWED"}
+
+
+def escapes_met(output: str) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in output.splitlines() if line.split(" ")[0] in REFUSED)
+
+
+def test_the_syscall_filter_refuses_what_numpy_never_needs(tmp_path, listener):
+    outcome = run(tmp_path, ESCAPES, args=[listener])
+    assert outcome.ending == FINISHED, f"got {outcome.ending!r}: {outcome.output[-500:]}"
+    assert escapes_met(outcome.output) == REFUSED, f"the filter let through, or refused: {outcome.output}"
+    assert "syscall filter" in outcome.isolation, f"isolation {outcome.isolation!r}"
+
+
+@pytest.mark.parametrize("launch_kind", ["fresh"], indirect=True)
+def test_without_the_binding_runs_go_unfiltered_and_the_ta_is_told(tmp_path, monkeypatch, launch_kind):
+    from autograder.sandbox import launch as launching
+    monkeypatch.setattr(launching, "seccomp_folder", lambda: None)     # a launcher without site-packages
+    outcome = run(tmp_path, "import socket; socket.socket(); print('unfiltered')")
+    assert outcome.ok and "unfiltered" in outcome.output, f"the run must go on: {outcome}"
+    assert outcome.isolation.startswith("reduced: no syscall filter (ModuleNotFoundError"), \
+        f"the TA must be told: {outcome.isolation!r}"
+
+
+def test_memory_in_memfd_files_is_refused(tmp_path):
+    """memfd files are memory in no address space: RLIMIT_AS and the supervisor's count miss them."""
+    outcome = run(tmp_path, """
+        import os
+        try:
+            hoard = [os.memfd_create(f"hoard{i}") for i in range(8)]
+            for fd in hoard:
+                os.write(fd, b"x" * (63 * 2**20))
+            print("HOARDED", len(hoard) * 63, "MiB")
+        except OSError as error:
+            print("REFUSED", error.errno)
+    """, Limits(timeout=5.0, memory=256 * 2**20))
+    assert "REFUSED 1\n" in outcome.output, f"memfd_create was not refused: {outcome.ending} {outcome.output}"
+
+
+def test_what_a_run_writes_in_scratch_counts_against_its_memory(tmp_path):
+    """pytest's tmp_path is on disk (as a TA's TMPDIR may be, or /tmp on Gradescope)."""
+    outcome = run(tmp_path, """
+        import time
+        try:
+            for i in range(48):
+                with open(f"f{i}", "wb") as stream:
+                    stream.write(b"x" * (16 * 2**20))
+        except OSError:                 # a tmpfs of the run's memory limit is full
+            pass
+        time.sleep(1000)
+    """, Limits(timeout=5.0, memory=256 * 2**20))
+    assert outcome.ending.kind == MEMORY, f"768 MiB of files under a 256 MiB limit: {outcome.ending!r}"
+    assert outcome.elapsed < 4, f"the memory watchdog took {outcome.elapsed:.2f} s"
+    assert list((tmp_path / "scratch").glob("f*")) == [], "the run's files outlived it"
+
+
+DEEP = """
+    import os
+    os.mkfifo("fifo")
+    os.symlink("/etc", "etc")
+    os.mkdir("tmp/closed")
+    os.chmod("tmp/closed", 0)
+    for _ in range(1500):               # deeper than shutil.rmtree recurses
+        os.mkdir("d" * 100)
+        os.chdir("d" * 100)
+    os.mkdir("closed")
+    os.chmod("..", 0)
+    open(os.path.join(os.environ["HOME"], "out", "result.npz"), "w").write("kept")
+"""
+
+
+def test_a_run_leaves_nothing_in_scratch_but_its_results(tmp_path):
+    outcome = run(tmp_path, DEEP)
+    assert outcome.ending == FINISHED, f"got {outcome.ending!r}: {outcome.output[-500:]}"
+    scratch = tmp_path / "scratch"
+    left = sorted(str(path.relative_to(scratch)) for path in scratch.rglob("*"))
+    assert left == ["child.py", "out", "out/result.npz", "tmp"], f"what the run wrote outlived it: {left[:10]}"
+    assert (scratch / "out" / "result.npz").read_text() == "kept", "the run's result was lost"
+
+
+def test_removing_a_tree_needs_no_recursion_no_permission_and_never_raises(tmp_path):
+    from autograder.sandbox.removal import remove_tree
+    outside = tmp_path / "outside.txt"
+    outside.write_text("stays")
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    chain = os.open(tree, os.O_RDONLY)
+    for depth in range(1500):           # 150 KB of path: far past PATH_MAX, and past the recursion limit
+        os.mkdir("d" * 100, dir_fd=chain)
+        inner = os.open("d" * 100, os.O_RDONLY, dir_fd=chain)
+        os.close(chain)
+        chain = inner
+        if depth % 100 == 0:
+            os.symlink(outside, "link", dir_fd=chain)
+            os.mkfifo("fifo", dir_fd=chain)
+    os.chmod(chain, 0)
+    os.close(chain)
+    os.chmod(tree / ("d" * 100), 0)
+    assert remove_tree(str(tree)) == [], "the removal reported failures"
+    assert not tree.exists(), "the tree is still there"
+    assert outside.read_text() == "stays", "a link was followed"
+    assert remove_tree("/proc/1/status") != [], "a file that cannot be removed is reported"
+    assert remove_tree(str(tmp_path / "missing")) == [], "a missing path is no failure"
+
+
+@pytest.mark.parametrize("launch_kind", ["no run"], indirect=True)
+def test_the_next_grader_removes_the_scratch_of_a_killed_one(tmp_path, monkeypatch, launch_kind):
+    killed = subprocess.run(
+        [sys.executable, "-c", "import os, sys; from autograder.sandbox.scratch import scratch_root; "
+         "root = scratch_root(); os.makedirs(root + '/nnhw-ReLU-1/' + 'd/' * 50); print(root, flush=True); "
+         "os.kill(os.getpid(), 9)"],
+        env={**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)}, cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=30)
+    abandoned = Path(killed.stdout.strip())
+    assert abandoned.parent == tmp_path and abandoned.is_dir(), f"the killed grader's folder: {killed}"
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    scratch_root.cache_clear()
+    try:
+        running = Path(scratch_root())          # this process's, held while it runs
+        next_grader = subprocess.run(
+            [sys.executable, "-c", "from autograder.sandbox.scratch import scratch_root; print(scratch_root())"],
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, cwd=REPO_ROOT, capture_output=True, text=True,
+            timeout=30)
+        assert next_grader.returncode == 0, f"the next grader: {next_grader.stderr}"
+        assert not abandoned.exists(), f"the next grader left the killed one's {abandoned}"
+        assert running.is_dir(), f"the next grader removed the folder of a running one: {running}"
+        assert not Path(next_grader.stdout.strip()).exists(), "a grader's folder outlived its exit"
+    finally:
+        monkeypatch.undo()
+        scratch_root.cache_clear()
 
 
 # --- read_results ----------------------------------------------------------------------------------------
@@ -819,7 +1019,6 @@ def test_a_grader_killed_mid_run_leaves_nothing(tmp_path, launch_kind):
         if os.fork() == 0:
             os.setsid()
             time.sleep(1000)
-        open("started", "w").close()
         time.sleep(1000)
     """))
     grader = subprocess.Popen(
@@ -827,10 +1026,12 @@ def test_a_grader_killed_mid_run_leaves_nothing(tmp_path, launch_kind):
          "run_child(Path(sys.argv[1]), 'child.py', [], Limits(timeout=60), fork_server_ok=sys.argv[2] == 'yes')",
          str(scratch), "yes" if launch_kind == "fork server" else "no"],
         cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+
+    def started() -> list[str]:     # what a run writes stays in its own scratch: count its processes
+        return processes_of(scratch) if launch_kind == "fresh" else descendants_of(grader.pid)
     deadline = time.monotonic() + 10
-    while not (scratch / "started").exists() and time.monotonic() < deadline:
+    while len(started()) < 5 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert (scratch / "started").exists(), "the child never started"
     run = descendants_of(grader.pid)
     if launch_kind == "fresh":
         assert len(processes_of(scratch)) == 5, f"the test should see the grader, launcher, supervisor, " \
@@ -884,72 +1085,153 @@ REDUCED_CHILDREN = {
     "hang": "while True: pass",
     "litter": """
         import os
-        for folder in ("/tmp", "/dev/shm"):
-            os.makedirs(f"{folder}/{os.path.basename(os.getcwd())}-litter/deeper")
-            open(f"{folder}/{os.path.basename(os.getcwd())}-litter.txt", "w").write("left for the next run")
+        name = os.path.basename(os.getcwd())
+        for folder in ("/tmp", "/dev/shm", "/var/tmp", "/run/lock", "/var/lock"):
+            try:
+                os.makedirs(f"{folder}/{name}-litter/deeper/closed")
+                os.chmod(f"{folder}/{name}-litter/deeper/closed", 0)
+                open(f"{folder}/{name}-litter.txt", "w").write("left for the next run")
+            except OSError:             # /var/lock is /run/lock, or a folder is missing here
+                pass
+        os.chdir(f"/tmp/{name}-litter")
+        for _ in range(1500):
+            os.mkdir("d")
+            os.chdir("d")
     """,
+    "private": """
+        import os, stat, tempfile
+        path = f"/tmp/{os.path.basename(os.getcwd())}-private.txt"
+        open(path, "w").write("mine")
+        for loosen in (lambda: os.chmod(path, 0o644), lambda: os.umask(0)):
+            try:
+                loosen()
+            except OSError:
+                pass
+        print("PRIVATE", oct(stat.S_IMODE(os.stat(path).st_mode)), oct(stat.S_IMODE(os.stat(".").st_mode)),
+              tempfile.gettempdir() == os.path.join(os.getcwd(), "tmp"))
+    """,
+    "hoard": """
+        import time
+        for i in range(48):             # 768 MiB of files in a scratch folder on disk
+            with open(f"hoard{i}", "wb") as stream:
+                stream.write(b"x" * (16 * 2**20))
+        time.sleep(1000)
+    """,
+    "escapes": ESCAPES,
+    "deep": DEEP,
 }
 REDUCED_GRADER = """
-import sys
+import os, sys
 from pathlib import Path
 from autograder.messages import ending, text
-from autograder.sandbox import Limits, child, run_child
+from autograder.sandbox import Limits, SandboxError, child, run_child
 child.isolation_mode = lambda: "none"       # a container that permits no namespaces, as Gradescope's
 scratch = Path(sys.argv[1])
 for fork_server_ok in (True, False):
     for name in sys.argv[2:]:
-        outcome = run_child(scratch, f"{name}.py", [], Limits(timeout=2.0, processes=4),
-                            fork_server_ok=fork_server_ok)
-        last = (outcome.output.strip().splitlines() or [""])[-1]
-        print(f"ENDING {fork_server_ok} {name} {text(ending(outcome.ending))} | {last} | {outcome.isolation}")
+        memory = 256 * 2**20 if name == "hoard" else Limits().memory
+        try:
+            outcome = run_child(scratch, f"{name}.py", [os.environ["LISTENER"]],
+                                Limits(timeout=2.0, processes=4, memory=memory), fork_server_ok=fork_server_ok)
+        except SandboxError as error:
+            print(f"ENDING {fork_server_ok} {name} sandbox error | {error} | ")
+            continue
+        output = outcome.output.strip().replace("\\n", " ")
+        print(f"ENDING {fork_server_ok} {name} {text(ending(outcome.ending))} | {output} | {outcome.isolation}")
 """
 
 
-@root_only
-@pytest.mark.parametrize("launch_kind", ["both, in the grader below"], indirect=True)
-def test_reduced_mode_as_root_runs_the_child_as_its_own_uid(open_scratch, tmp_path, launch_kind):
-    """Root without namespaces (a container): the child still gets its own uid, no groups or
-    capabilities, RLIMIT_NPROC on that uid, and cannot kill the fork server or its launcher."""
-    if not shutil.which("unshare"):
-        pytest.skip("needs unshare (util-linux)")
+@pytest.fixture(scope="module")
+def reduced(tmp_path_factory):
+    """Root without namespaces (a container): every child of REDUCED_CHILDREN, through the fork server and
+    fresh, with a listener on the host's loopback. {(fork server, child): (ending, output, isolation)}
+    and the scratch folder, once the grader has ended."""
+    if os.geteuid() != 0 or isolation_mode() != "root" or not shutil.which("unshare"):
+        pytest.skip("needs the root sandbox and unshare (util-linux)")
+    import socket
+    scratch = Path(tempfile.mkdtemp(prefix="nnhw-reduced-"))   # under /tmp: the run's uid reaches it
     shields, expose = nobody_view()     # the child's uid must reach the interpreter, as in a container
     for name, source in REDUCED_CHILDREN.items():
-        (open_scratch / f"{name}.py").write_text(textwrap.dedent(source))
-    result = subprocess.run(
-        ["unshare", "--mount", "sh", "-c", EXPOSED + 'exec "$@"\n', "sh", sys.executable, "-c",
-         REDUCED_GRADER, str(open_scratch), *REDUCED_CHILDREN],
-        env={**os.environ, "EXPOSE": " ".join(expose), "SHIELDS": " ".join(shields), "STAGE": str(tmp_path),
-             "PYTHONPATH": str(REPO_ROOT)},
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"the reduced grader failed: {result.stdout}\n{result.stderr}"
-    lines = {tuple(line.split(" ", 3)[1:3]): line.split(" ", 3)[3] for line in result.stdout.splitlines()
-             if line.startswith("ENDING ")}
+        (scratch / f"{name}.py").write_text(textwrap.dedent(source))
+    try:
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            result = subprocess.run(
+                ["unshare", "--mount", "sh", "-c", EXPOSED + 'exec "$@"\n', "sh", sys.executable, "-c",
+                 REDUCED_GRADER, str(scratch), *REDUCED_CHILDREN],
+                env={**os.environ, "EXPOSE": " ".join(expose), "SHIELDS": " ".join(shields),
+                     "STAGE": str(tmp_path_factory.mktemp("stage")), "PYTHONPATH": str(REPO_ROOT),
+                     "LISTENER": str(listener.getsockname()[1])},
+                cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"the reduced grader failed: {result.stdout}\n{result.stderr}"
+        lines = {tuple(line.split(" ", 3)[1:3]): tuple(line.split(" ", 3)[3].split(" | "))
+                 for line in result.stdout.splitlines() if line.startswith("ENDING ")}
+        yield lines, scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@pytest.mark.parametrize("launch_kind", ["both, in the grader below"], indirect=True)
+def test_reduced_mode_as_root_runs_the_child_as_its_own_uid(reduced, launch_kind):
+    """Root without namespaces (a container): the child still gets its own uid, no groups or
+    capabilities, RLIMIT_NPROC on that uid, and cannot kill the fork server or its launcher."""
+    lines, scratch = reduced
     uids = set()
     for kind in ("True", "False"):
-        ending, last, isolation = lines[(kind, "who")].split(" | ")
+        ending, output, isolation = lines[(kind, "who")]
         assert ending == "ok", f"fork server {kind}: {lines[(kind, 'who')]}"
-        uid = int(last.split()[1])
+        uid = int(output.split()[1])
         uids.add(uid)
-        assert uid >= UID_BASE, f"fork server {kind}: the child is not its own uid: {last}"
-        assert last.startswith(f"WHO {uid} {uid} {uid} {uid}; {uid} {uid} {uid} {uid}; ; "
-                               f"0000000000000000; 0000000000000000; 1;"), \
-            f"fork server {kind}: uid, gid, groups, capabilities or no_new_privs: {last}"
+        assert uid >= UID_BASE, f"fork server {kind}: the child is not its own uid: {output}"
+        assert output.startswith(f"WHO {uid} {uid} {uid} {uid}; {uid} {uid} {uid} {uid}; ; "
+                                 f"0000000000000000; 0000000000000000; 1;"), \
+            f"fork server {kind}: uid, gid, groups, capabilities or no_new_privs: {output}"
         assert isolation.startswith("reduced: no namespaces") and f"uid {uid} (its own)" in isolation, \
             f"fork server {kind}: describe() must say the reduced mode and the uid: {isolation}"
-        assert lines[(kind, "server")].startswith("exited with code 1 (PermissionError)"), \
+        assert lines[(kind, "server")][0] == "exited with code 1 (PermissionError)", \
             f"fork server {kind}: the child could signal the fork server or a launcher: {lines[(kind, 'server')]}"
-        assert lines[(kind, "nproc")].startswith("killed: process limit"), \
+        assert lines[(kind, "nproc")][0] == "killed: process limit", \
             f"fork server {kind}: RLIMIT_NPROC not in force on the run's uid: {lines[(kind, 'nproc')]}"
-        assert lines[(kind, "daemon")].startswith("ok | parent leaves"), \
-            f"fork server {kind}: {lines[(kind, 'daemon')]}"
-        assert lines[(kind, "hang")].startswith("timed out after 2 s"), f"fork server {kind}: {lines[(kind, 'hang')]}"
-        assert lines[(kind, "litter")].startswith("ok"), f"fork server {kind}: {lines[(kind, 'litter')]}"
+        assert lines[(kind, "daemon")][:2] == ("ok", "parent leaves"), f"fork server {kind}: {lines[(kind, 'daemon')]}"
+        assert lines[(kind, "hang")][0] == "timed out after 2 s", f"fork server {kind}: {lines[(kind, 'hang')]}"
     assert len(uids) == 2, f"two runs shared a uid: {uids}"
-    for folder in ("/tmp", "/dev/shm"):
-        left = [path for path in Path(folder).glob(f"{open_scratch.name}-litter*")]
-        assert left == [], f"the run's files in {folder} outlived it: {left}"
-    left = [line for line in processes_of(open_scratch) if int(line.split(": uid ")[1].split(":")[0]) >= UID_BASE]
+    left = [line for line in processes_of(scratch) if int(line.split(": uid ")[1].split(":")[0]) >= UID_BASE]
     assert left == [], f"processes left behind: {left}"
+
+
+@pytest.mark.parametrize("launch_kind", ["both, in the grader below"], indirect=True)
+def test_reduced_mode_filters_syscalls_and_reaches_no_listener(reduced, launch_kind):
+    lines, _ = reduced
+    for kind in ("True", "False"):
+        ending, output, isolation = lines[(kind, "escapes")]
+        assert ending == "ok", f"fork server {kind}: {lines[(kind, 'escapes')]}"
+        met = dict(zip(output.split()[::2], output.split()[1::2]))
+        assert met == REFUSED, f"fork server {kind}: the filter let through, or refused: {output}"
+        assert "syscall filter" in isolation, f"fork server {kind}: isolation {isolation!r}"
+
+
+@pytest.mark.parametrize("launch_kind", ["both, in the grader below"], indirect=True)
+def test_reduced_mode_keeps_a_runs_files_private_and_removes_them_after_it(reduced, launch_kind):
+    lines, scratch = reduced
+    for kind in ("True", "False"):
+        assert lines[(kind, "private")][:2] == ("ok", "PRIVATE 0o600 0o700 True"), \
+            f"fork server {kind}: a run's files must be its own, its TMPDIR in its scratch: {lines[(kind, 'private')]}"
+        for name in ("litter", "deep"):
+            assert lines[(kind, name)][0] == "ok", f"fork server {kind}: {lines[(kind, name)]}"
+    for folder in ("/tmp", "/dev/shm", "/var/tmp", "/run/lock"):
+        left = list(Path(folder).glob(f"{scratch.name}-*"))
+        assert left == [], f"the run's files in {folder} outlived it: {left}"
+    left = sorted(str(path.relative_to(scratch)) for path in scratch.rglob("*"))
+    assert left == sorted([f"{name}.py" for name in REDUCED_CHILDREN] + ["out", "out/mine", "out/result.npz",
+                                                                        "out/who.npz", "tmp"]), \
+        f"what the runs wrote in scratch outlived them: {left[:20]}"
+
+
+@pytest.mark.parametrize("launch_kind", ["both, in the grader below"], indirect=True)
+def test_reduced_mode_counts_the_files_a_run_writes_against_its_memory(reduced, launch_kind):
+    lines, _ = reduced
+    for kind in ("True", "False"):
+        assert lines[(kind, "hoard")][0] == "killed: memory limit", \
+            f"fork server {kind}: 768 MiB of files under a 256 MiB limit: {lines[(kind, 'hoard')]}"
 
 
 # --- the fork server ----------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """A command pays only for what it uses: what each start imports, and when the fork server starts.
 
 Each check runs a fresh interpreter (this process has imported everything long ago) and reads its
-``sys.modules``; nothing here is timed (``benchmarks/bench_startup.py`` gives the figures).
+``sys.modules``; nothing here is timed (``benchmarks/bench_class.py`` gives the figures).
 """
 
 import json

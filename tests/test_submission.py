@@ -1,5 +1,6 @@
 """submission.md: the exact round trip, a tolerant reader, and the ``make_submission.py`` command."""
 
+import json
 import random
 import shutil
 import subprocess
@@ -265,8 +266,23 @@ def test_a_finished_package_gives_every_region_and_no_warning(finished, capsys):
     sub = parse_submission((finished / "submission.md").read_text(encoding="utf-8"))
     assert sub.regions == kits.reference_regions(), f"regions differ: {sorted(set(sub.regions) ^ set(kits.reference_regions()))}"
     assert (sub.name, sub.student_id, sub.problems) == ("张三", "2024001", []), f"header {sub}"
-    n = len(kits.reference_regions())
-    assert out == [f"wrote submission.md: {n} regions, 0 not filled in yet"], f"stdout {out}"
+    graded = sum(len(s.regions) for s in SECTIONS if s.points)
+    practice = sum(len(s.regions) for s in SECTIONS if s.practice)
+    optional = sum(len(s.regions) for s in SECTIONS if not s.points and not s.practice)
+    assert out == [f"wrote submission.md: {graded} of {graded} graded regions filled, practice {practice} of "
+                   f"{practice}, optional {optional} of {optional}"], f"stdout {out}"
+
+
+def test_the_count_follows_the_manifests_lists(stubs, capsys):
+    manifest_path = stubs / "hw1_student" / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    practice = sorted(rid for s in SECTIONS if s.name == "Sigmoid" for rid in s.regions)
+    assert manifest["practice"] == practice, f"the handout's manifest names the practice regions: {manifest}"
+    code, out, err = run(capsys)
+    graded = sum(len(s.regions) for s in SECTIONS if s.points)
+    optional = len(manifest["optional"]) - len(practice)
+    assert code == 0 and out == [f"wrote submission.md: 0 of {graded} graded regions filled, practice 0 of "
+                                 f"{len(practice)}, optional 0 of {optional}"], f"exit {code}, stdout {out}"
 
 
 def test_the_stubs_warn_per_graded_region_and_note_the_optional_ones_once(stubs, capsys):
@@ -377,26 +393,72 @@ def test_bad_input_is_one_line_exit_1_and_nothing_written(finished, capsys, case
     assert left == [], f"{case}: files left behind: {left}"
 
 
-def test_a_failed_run_keeps_the_old_submission_and_removes_the_old_zip(finished, capsys):
+def test_a_failed_run_removes_the_old_submission_and_zip(finished, capsys):
     old_zip = finished / "张三_2024001_hw1_student.zip"
-    (finished / "submission.md").write_text("old\n", encoding="utf-8")
+    run(capsys)
     old_zip.write_bytes(b"old zip")
     break_syntax(finished / "hw1_student")
     code, _, err = run(capsys, "--zip")
     assert code == 1, f"exit {code}"
-    assert (finished / "submission.md").read_text(encoding="utf-8") == "old\n", "submission.md was touched"
+    assert not (finished / "submission.md").exists(), "a submission.md that no longer matches the code must go"
     assert not old_zip.exists(), "a zip that no longer matches the code must not stay behind"
-    assert len(err) == 2 and "removed the old" in err[1], f"stderr {err}"
+    assert len(err) == 3 and all("removed the old" in e for e in err[1:]), f"stderr {err}"
 
 
-@pytest.mark.parametrize("flag, value", [("--name", "a/b"), ("--name", "  "), ("--id", "12:3"), ("--id", "1\t2")])
+def test_a_failed_run_leaves_an_out_file_that_is_not_a_submission(finished, capsys):
+    (finished / "notes.md").write_text("my notes\n", encoding="utf-8")
+    break_syntax(finished / "hw1_student")
+    code, _, err = run(capsys, "--out", "notes.md")
+    assert code == 1 and (finished / "notes.md").read_text(encoding="utf-8") == "my notes\n", \
+        f"exit {code}: a mistyped --out must never be deleted; stderr {err}"
+
+
+@pytest.mark.parametrize("flag, value", [("--name", "a/b"), ("--name", "  "), ("--id", "12:3"), ("--id", "1\t2"),
+                                         ("--name", "张 三"), ("--name", "Zoë O'Neil"), ("--id", "2024 001"),
+                                         ("--name", "张\u3000三")])
 def test_names_that_cannot_be_a_file_name_are_refused(finished, capsys, flag, value):
     args = {"--name": "张三", "--id": "2024001", flag: value}
     code = make_submission.main([k for pair in args.items() for k in pair])
     err = capsys.readouterr().err.splitlines()
     assert code == 1 and len(err) == 1 and err[0].startswith(f"make_submission: error: {flag}: "), \
         f"{flag} {value!r}: exit {code}, stderr {err}"
+    assert "without spaces" in err[0], f"the line says how to write it: {err[0]!r}"
     assert not (finished / "submission.md").exists(), "nothing may be written"
+
+
+def test_a_refused_name_leaves_the_last_submission_alone(finished, capsys):
+    run(capsys)
+    before = (finished / "submission.md").read_bytes()
+    code = make_submission.main(["--name", "张 三", "--id", "2024001"])
+    assert code == 1 and (finished / "submission.md").read_bytes() == before, \
+        f"exit {code}: a typo in --name says nothing about the code; the last submission.md stays"
+
+
+def test_a_submission_needs_a_name_and_an_id_a_check_does_not(finished, capsys):
+    with pytest.raises(SystemExit) as info:
+        make_submission.main(["--id", "2024001"])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "--name and --id are required" in err and "--check" in err, f"stderr {err!r}"
+    assert make_submission.main(["--check"]) == 0, "--check needs neither"
+
+
+def test_the_pictures_report_md_links_are_packed_or_named(finished, tmp_path, capsys):
+    for rel in ("runs/curves.png", "figs/a b.png"):
+        (finished / rel).parent.mkdir(exist_ok=True)
+        (finished / rel).write_bytes(b"\x89PNG " + rel.encode())
+    (tmp_path.parent / "outside.png").write_bytes(b"\x89PNG")
+    (finished / "report.md").write_text(
+        "# 报告\n![curves](runs/curves.png)\n![gone](runs/missing.png)\n![out](../outside.png)\n"
+        "![web](https://example.org/x.png)\n<img src=\"figs/a%20b.png\" width=300>\n", encoding="utf-8")
+    code, _, err = run(capsys, "--zip")
+    warned = [e for e in err if "report.md links" in e]
+    assert code == 0 and len(warned) == 2, f"exit {code}: a warning for the missing and the outside picture: {err}"
+    assert "runs/missing.png" in warned[0] and "../outside.png" in warned[1] and "next to report.md" in warned[1], \
+        f"{warned}"
+    with zipfile.ZipFile(finished / "张三_2024001_hw1_student.zip") as z:
+        top = "张三_2024001_hw1_student/"
+        for rel in ("runs/curves.png", "figs/a b.png"):
+            assert z.read(top + rel) == (finished / rel).read_bytes(), f"{rel} is not packed where report.md links it"
 
 
 def test_an_unwritable_output_is_one_line(finished, capsys):
@@ -404,7 +466,7 @@ def test_an_unwritable_output_is_one_line(finished, capsys):
     assert code == 1 and len(err) == 1 and "cannot write" in err[0], f"exit {code}, stderr {err}"
 
 
-@pytest.mark.parametrize("name, sid", [("张三", "2024001"), ("Zoë O'Neil", "A-17"), ("欧阳娜娜😀", "2024号")])
+@pytest.mark.parametrize("name, sid", [("张三", "2024001"), ("Zoë_O'Neil", "A-17"), ("欧阳娜娜😀", "2024号")])
 def test_zip_has_the_upload_name_and_folder(finished, name, sid):
     (finished / "report.md").write_text("# 报告\n![curves](curves.png)\n", encoding="utf-8")
     (finished / "curves.png").write_bytes(b"\x89PNG\r\n")
@@ -450,7 +512,7 @@ def test_zip_entries_carry_a_fixed_time(finished, capsys):
 def run_kit_script(kit, cwd):
     """The kit's own copy of make_submission.py (and the region parser beside it), run as a student runs it,
     from ``cwd``."""
-    for script in ("make_submission.py", "regions.py", "loop_check.py"):
+    for script in ("make_submission.py", "regions.py", "loop_check.py", "self_check.py"):
         shutil.copy2(REPO_ROOT / script, kit / script)
     return subprocess.run([sys.executable, str(kit / "make_submission.py"), "--name", "张三", "--id", "2024001"],
                           cwd=cwd, capture_output=True, text=True, timeout=60)

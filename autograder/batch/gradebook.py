@@ -1,10 +1,11 @@
 """``gradebook.csv``: one row per entry of the class folder, for Excel and for the course's records.
 
-Columns: name, id, entry (its name in the class folder), one per rubric section, total, status, seconds
-(the grading's wall-clock time), similarity (the highest score of this student's code against another's,
-``similarity.py``) and similar to (whose), note. UTF-8 with a BOM, so that Excel shows Chinese names;
-points exactly as the rubric has them (``0.125``, not ``0.12``); text cells that a spreadsheet would run as
-a formula are quoted with a leading ``'``. ``similarity.csv`` is written the same way.
+Columns: name, id, entry (its name in the class folder), one per rubric section, total, status, flags (what
+the grader flags for the TA: loaded code, slow), seconds (the grading's wall-clock time), similarity (the
+highest score of this student's code against another's, ``similarity.py``) and similar to (whose), note.
+UTF-8 with a BOM, so that Excel shows Chinese names; points exactly as the rubric has them (``0.125``, not
+``0.12``); text cells that a spreadsheet would run as a formula are quoted with a leading ``'``.
+``similarity.csv`` is written the same way.
 """
 
 import csv
@@ -23,7 +24,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def columns():
-    return ["name", "id", "entry", *(s.name for s in SECTIONS), "total", "status", "seconds", "similarity",
+    return ["name", "id", "entry", *(s.name for s in SECTIONS), "total", "status", "flags", "seconds", "similarity",
             "similar to", "note"]
 
 
@@ -79,8 +80,9 @@ def _cells(row, pair):
         seconds = f"{report.execution_time:.2f}"
     other = pair and (pair.b if pair.a.entry.label == entry.label else pair.a)
     similar = [f"{pair.score:.2f}", who(other.entry)] if pair else ["", ""]
+    flags = "; ".join(say(flag) for flag in report.flags) if report is not None else ""    # grade.py's, for the TA
     return [text_cell(entry.name), text_cell(entry.student_id), text_cell(entry.label), *scores, status(entry),
-            seconds, *similar, text_cell(note(row))]
+            text_cell(flags), seconds, *similar, text_cell(note(row))]
 
 
 def text_cell(value):

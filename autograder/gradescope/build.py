@@ -30,8 +30,9 @@ from .run import SETTINGS
 SCRIPTS = ("run_autograder", "setup.sh")            # files of this package, executable in the zip
 REQUIREMENTS = "requirements.txt"
 # What the grader and its sandboxed child import from outside the standard library (a test reads the
-# shipped code's imports and holds this list to them). matplotlib is only for the students' training.
-RUNTIME_DEPENDENCIES = ("numpy", "rich")
+# shipped code's imports and holds this list to them). matplotlib is only for the students' training;
+# pyseccomp is the sandbox's syscall filter, the one layer Gradescope's and PrairieLearn's containers allow.
+RUNTIME_DEPENDENCIES = ("numpy", "rich", "pyseccomp")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _HERE = Path(__file__).parent
 

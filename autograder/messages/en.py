@@ -172,6 +172,12 @@ MESSAGES = {
     "reason:malformed": "the result file is malformed",
     "reason:dtype": "{label} has the right values but dtype {dtype}; the inputs are float64 and so must the result be"
                     " (no int, bool or float32)",
+    "reason:loaded_code": "your region {region} builds or loads code ({what}, line {line}); only code written in "
+                          "the region is graded",
+    "reason:loaded_code_run": "your code built or loaded code as it ran (exec or eval of a string, compile, marshal, a "
+                              "function made from a code object, a module it wrote, unpickling, another program); "
+                              "only code written in the region is graded",
+    "reason:oversized": "region {region} is {size}, more than the {limit} a region may hold; it is not graded",
     "where:region_line": "line {line} of your region {region}",
     "where:given_code": "in the given code, {file} line {line}",
     "hint:shapes": "shapes do not line up: forward visits the layers first to last, backward last to first",
@@ -238,6 +244,13 @@ MESSAGES = {
     "noun:region": "region", "noun:regions": "regions",
     "notice:unread": "{where}: {reason}; not graded",
     "notice:sandbox": "sandbox: {isolation}",
+    "notice:gb18030": "{where}: not UTF-8; read as GB18030 (GBK), as Chinese Windows editors save it; save it as "
+                      "UTF-8",
+    "notice:more": "and {count} more notices",
+
+    # --- flags for the TA (grade.py): the terminal and the gradebook ---
+    "flag:loaded_code": "loaded code in {section}",
+    "flag:slow": "slow: {seconds} s of its {budget} s",
 
     # --- Gradescope (gradescope/run.py) ---
     "gradescope:nothing_graded": "Nothing could be graded: {error}. {how}",

@@ -141,6 +141,10 @@ MESSAGES = {
     "reason:with_hint": "{reason}；{hint}",
     "reason:malformed": "结果文件格式错误",
     "reason:dtype": "{label} 的数值正确，但 dtype 为 {dtype}；输入是 float64，结果也必须是（不能是 int、bool 或 float32）",
+    "reason:loaded_code": "你的区域 {region} 构造或加载了代码（{what}，第 {line} 行）；只有写在区域内的代码才会被评分",
+    "reason:loaded_code_run": "你的代码在运行时构造或加载了代码（对字符串 exec 或 eval、compile、marshal、由代码对象构造函数、"
+                              "导入自己写出的模块、反序列化 pickle、启动其他程序）；只有写在区域内的代码才会被评分",
+    "reason:oversized": "区域 {region} 大小为 {size}，超过了一个区域允许的 {limit}；不予评分",
     "where:region_line": "你的代码区域 {region} 的第 {line} 行",
     "where:given_code": "在给定代码 {file} 的第 {line} 行",
     "hint:shapes": "形状对不上：forward 从第一层到最后一层，backward 从最后一层到第一层",
@@ -200,6 +204,12 @@ MESSAGES = {
     "noun:region": "区域", "noun:regions": "区域",
     "notice:unread": "{where}：{reason}；未评分",
     "notice:sandbox": "沙箱：{isolation}",
+    "notice:gb18030": "{where}：不是 UTF-8 编码；已按 GB18030（GBK，中文 Windows 编辑器的默认编码）读取；请另存为 UTF-8",
+    "notice:more": "另有 {count} 条提示",
+
+    # --- 给助教的标记 ---
+    "flag:loaded_code": "{section} 中加载了代码",
+    "flag:slow": "运行缓慢：用时 {seconds} 秒（预算 {budget} 秒）",
 
     # --- Gradescope ---
     "gradescope:nothing_graded": "没有可以评分的内容：{error}。{how}",

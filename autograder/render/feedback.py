@@ -74,7 +74,7 @@ def _failure(check, lang, t):
     if check.evidence:
         lines += _evidence(check.evidence, t)
     lines.append("")
-    if check.location:
+    if check.location and check.location.code:        # a report shows so much code in all (grade.SHOWN_CODE)
         lines += _region(check.location, t)
     return lines
 

@@ -26,6 +26,8 @@ def render_terminal(report, console=None, lang="en"):
         console.print(Text(f"! {say(notice, lang)}", style="yellow"))
     if report.isolation:
         console.print(Text(f"! {say(msg('notice:sandbox', isolation=report.isolation), lang)}", style="yellow"))
+    for flag in report.flags:             # for the TA: the student's files do not show them
+        console.print(Text(f"! {say(flag, lang)}", style="bold red"))
     for section in report.sections:
         name = one_line(section_name(section.name, lang))
         console.print(_section_table(section, lang))

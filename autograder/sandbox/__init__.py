@@ -5,7 +5,8 @@ ended, as data; ``read_results`` loads the arrays it left in ``<scratch>/out``. 
 namespaces, its own unprivileged uid (``UID_BASE`` + a pid) without capabilities, and a read-only root
 that shows the system, the interpreter, NumPy and scratch only; see ``jail.py`` for how, ``layout.py``
 for what is visible. As root without namespaces (a container that forbids them), a run still gets its own
-uid. ``scratch_root`` is where the grader makes scratch folders (in memory when it can: ``scratch.py``).
+uid. Every run's process runs under a syscall filter (``syscalls.py``). ``scratch_root`` is the grader
+process's folder for scratch folders (in memory when it can: ``scratch.py``).
 A run is forked by the grader's fork server (``zygote.py``, ``forking.py``: one per grader process,
 NumPy imported once) where no student can reach the server, else started as a fresh interpreter. The
 sandbox knows nothing of the grader's files: what a run must not see, and what the fork server may load

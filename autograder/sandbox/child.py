@@ -25,8 +25,11 @@ def run_child(scratch: Path, script: str, args: Sequence[str], limits: Limits = 
     scratch : Path
         A directory the caller prepared (the script, the package it grades, its inputs). It becomes the
         child's working directory and HOME, and the only place it can write besides a private /tmp;
-        ``<scratch>/out/`` is created for the results (read them with ``read_results``). As root, the
-        whole of scratch is given to the run's uid.
+        ``<scratch>/out/`` is created for the results (read them with ``read_results``) and
+        ``<scratch>/tmp/`` for its TMPDIR. Once the run is over, scratch holds what the caller put there
+        and the files the run wrote directly in ``out/``, and nothing else it wrote (with namespaces, the
+        run writes to a copy of scratch on a tmpfs of its own). As root, the run's uid owns what it sees
+        of scratch.
     script : str
         The script's path relative to ``scratch``.
     args : list of str
@@ -67,7 +70,8 @@ def run_child(scratch: Path, script: str, args: Sequence[str], limits: Limits = 
     script_path = (scratch / script).resolve()
     if scratch not in script_path.parents or not script_path.is_file():
         raise ValueError(f"script {script!r} is not a file inside {scratch}")
-    (scratch / "out").mkdir(exist_ok=True)
+    for folder in ("out", "tmp"):
+        (scratch / folder).mkdir(exist_ok=True)
     if not os.access(scratch, os.R_OK | os.X_OK):
         raise SandboxError(f"{scratch} is not readable by the grader")
     mode = isolation_mode()

@@ -12,22 +12,26 @@ from .limits import Limits
 # Tried in this order; "none" always works.
 MODES_AS_ROOT = ("root", "userns")
 MODES_AS_USER = ("userns",)
+NAMESPACED = "read-only whitelisted root, scratch on a tmpfs of its memory limit, no network"
 
 
-def describe(mode: str, uid: str) -> str:
-    """The ``ChildOutcome.isolation`` of a run."""
-    common = "no capabilities, no_new_privs, read-only whitelisted root, no network"
+def describe(mode: str, uid: str, seccomp: str = "on") -> str:
+    """The ``ChildOutcome.isolation`` of a run. ``seccomp``: "on", or why the run had no syscall filter:
+    then it starts with "reduced", which the TA is told of."""
+    common = f"no capabilities, no_new_privs, {'syscall filter, ' if seccomp == 'on' else ''}"
     if mode == "root":
-        return f"namespaces pid+mount+net+ipc+uts, uid {uid} (its own), {common}"
-    if mode == "userns":
-        return (f"namespaces user+pid+mount+net+ipc+uts, uid 0 of its own user namespace "
-                f"(uid {os.geteuid()} outside), {common}")
-    if uid.isdigit() and int(uid) >= UID_BASE:
-        return (f"reduced: no namespaces (not permitted here), uid {uid} (its own), no capabilities, "
-                f"no_new_privs, own session, rlimits, best-effort cleanup; the child sees the machine's "
-                f"files and processes and can read what any user can")
-    return ("reduced: no namespaces (not root, and user namespaces unavailable): own session, rlimits, "
-            "best-effort cleanup; the child runs as the grader's user and can read what it can")
+        text = f"namespaces pid+mount+net+ipc+uts, uid {uid} (its own), {common}{NAMESPACED}"
+    elif mode == "userns":
+        text = (f"namespaces user+pid+mount+net+ipc+uts, uid 0 of its own user namespace "
+                f"(uid {os.geteuid()} outside), {common}{NAMESPACED}")
+    elif uid.isdigit() and int(uid) >= UID_BASE:
+        text = (f"reduced: no namespaces (not permitted here), uid {uid} (its own), {common}own session, "
+                f"rlimits, its files removed after it; the child sees the machine's files and processes "
+                f"and can read what any user can")
+    else:
+        text = (f"reduced: no namespaces (not root, and user namespaces unavailable): {common}own session, "
+                f"rlimits, best-effort cleanup; the child runs as the grader's user and can read what it can")
+    return text if seccomp == "on" else f"reduced: no syscall filter ({seccomp}); {text.removeprefix('reduced: ')}"
 
 
 def probe(mode: str) -> bool:

@@ -15,13 +15,15 @@ One run, with namespaces (modes "root" and "userns")::
   and the kernel then kills every process of the namespace; outer exits only once they are all gone.
   Outer and supervisor die with their parent (PR_SET_PDEATHSIG), so a dead grader leaves nothing behind.
 * the supervisor builds the run's file system (a read-only tmpfs root holding read-only binds of the
-  system and of Python, scratch read-write, a private /tmp, a fresh /proc, a few /dev nodes), forks the
-  student python with limits and without privileges, reaps, watches the total memory of the run (the
-  scratch folder's files too when it is in memory, ``config["scratch_in_memory"]``), and reports how
-  the student ended.
+  system and of Python, a private /tmp, a fresh /proc, a few /dev nodes, and at scratch's path a copy of
+  scratch on a tmpfs of the run's memory limit), forks the student python with limits, without privileges
+  and under the syscall filter (``syscalls.py``), reaps, watches the total memory of the run (its scratch
+  tmpfs too), reports how the student ended, and, once the run's processes are gone, copies the files of
+  its ``out/`` (its results) to the grader's: nothing else the run wrote outlives it.
 
 Without namespaces (mode "none") outer is the supervisor itself: a child subreaper in its own session
-that kills whatever the student left behind; as root it still gives the student its own unprivileged uid.
+that kills whatever the student left behind, counts the files the run writes as its memory, and then
+removes them but its results; as root it still gives the student its own unprivileged uid.
 
 The grader's fork server (``zygote.py``) imports this file and runs ``run(config, start)`` in a fork of
 itself per run, with ``start`` running the script in-process instead of ``exec_python``, and
@@ -34,8 +36,15 @@ import ctypes
 import marshal
 import os
 import resource
+import stat
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))     # its standalone neighbours
+import removal  # noqa: E402
+import syscalls  # noqa: E402
+
+del sys.path[0]
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -58,8 +67,8 @@ PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEA
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "ppc64": 203,
                   "s390x": 217, "i686": 217, "armv7l": 218}
 POLL_SECONDS = 0.05            # how often the supervisor measures the run's memory
-MAX_SCRATCH_ENTRIES = 10_000   # files and folders in a scratch folder in memory (see scratch_bytes)
-SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")   # writable by every uid when there is no mount namespace
+MAX_SCRATCH_ENTRIES = 10_000   # files and folders a run may write (see written_bytes)
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock")   # writable by every uid
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -141,6 +150,9 @@ def place(kind, source, dest):
             remount(target, MS_NOSUID | MS_NODEV | (MS_RDONLY if kind == "ro" else 0))
         elif kind == "tmpfs":
             mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, source)
+        elif kind == "scratch":     # its size caps what the run writes, wherever its processes are
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, source)
+            copy_tree("/oldroot" + dest, target)
         elif kind == "proc":    # hidepid: the supervisor (root) is invisible to the student
             mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
         else:
@@ -170,11 +182,47 @@ def build_root(layout):
     os.chdir("/")
 
 
+def grader_files(root):
+    """{path: whether a folder} of everything in ``root`` (the grader's scratch), links not followed."""
+    found = {root: True}
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            found[path] = os.path.isdir(path) and not os.path.islink(path)
+    return found
+
+
 def chown_tree(root, uid, gid):
-    for path, dirs, files in os.walk(root):
+    for path in grader_files(root):
         os.chown(path, uid, gid, follow_symlinks=False)
-        for name in files + [name for name in dirs if os.path.islink(os.path.join(path, name))]:
-            os.chown(os.path.join(path, name), uid, gid, follow_symlinks=False)
+
+
+def copy_tree(source, target):
+    """The grader's folders and files in ``source`` into ``target``, the run's scratch tmpfs."""
+    for path, is_folder in grader_files(source).items():
+        if is_folder and path != source:
+            os.mkdir(target + path[len(source):])
+        elif not is_folder and os.path.isfile(path) and not os.path.islink(path):
+            with open(path, "rb") as original, open(target + path[len(source):], "wb") as copy:
+                copy.write(original.read())
+
+
+def copy_back(config):
+    """Namespace modes, once the run's processes are gone: the regular files directly in its out/ to the
+    grader's, ``config["results_bytes"]`` at most in all (one that is not stops the copy)."""
+    budget = config["results_bytes"]
+    try:
+        run_out = os.open(config["scratch"] + "/out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        for name in os.listdir(run_out)[:1000]:         # read_results reads no more
+            with open(os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=run_out), "rb") as source:
+                info = os.fstat(source.fileno())
+                if stat.S_ISREG(info.st_mode) and info.st_size <= budget:
+                    budget -= info.st_size
+                    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+                    with open(os.open(name, flags, 0o600, dir_fd=config["results_fd"]), "wb") as copy:
+                        copy.write(source.read(info.st_size))
+    except (OSError, KeyError):        # KeyError: no out/ to copy to (the sandbox's own probe)
+        pass
 
 
 # --- the student's process -----------------------------------------------------------------------------
@@ -196,6 +244,16 @@ def drop_privileges(config, uid, gid):
     if own_uid(config):
         os.setresuid(uid, uid, uid)
     check(libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), (CapData * 2)()), "capset")
+
+
+FILTER = None
+
+
+def filter_of(config):
+    """``syscalls.build``'s filter, once per process (the fork server's, before its first fork)."""
+    global FILTER
+    FILTER = FILTER or syscalls.build(config.get("seccomp"))
+    return FILTER
 
 
 def exec_python(config):
@@ -222,8 +280,15 @@ def exec_student(config, uid, gid, start):
         if config["mode"] != "none" or own_uid(config):
             drop_privileges(config, uid, gid)
         prctl(PR_SET_NO_NEW_PRIVS, 1)
-        os.umask(0o022)
+        os.umask(0o077)                    # a run's files are its own: see syscalls.py
         os.chdir(config["scratch"])
+        syscall_filter, missing = filter_of(config)
+        try:
+            if syscall_filter is not None:
+                syscall_filter.load()
+        except OSError as error:           # a kernel without seccomp: the TA is told, as for no binding
+            missing = f"seccomp: {error}"
+        report(config, "seccomp", missing or "on")
         start(config)
     except BaseException as error:
         report(config, "error", f"could not start the child: {type(error).__name__}: {error}")
@@ -265,10 +330,21 @@ def resident_bytes(pids):
     return total * os.sysconf("SC_PAGE_SIZE")
 
 
-def scratch_bytes(root):
-    """The memory that the files under ``root`` hold (a scratch folder on a tmpfs), links not followed;
-    past MAX_SCRATCH_ENTRIES entries, more than any limit (the walk itself must stay cheap)."""
-    total, seen, folders = 0, 0, [root]
+def written_bytes(config, uid):
+    """What the files the run wrote hold, on disk or in memory: those of its scratch folder (its tmpfs
+    with namespaces) and, in mode "none" as root, what its uid made in the shared temporary folders; links
+    not followed. Past MAX_SCRATCH_ENTRIES of them, more than any limit (the count must stay cheap)."""
+    scratch = os.path.realpath(config["scratch"])
+    roots = [scratch] + (left_in_shared(uid, scratch) if config["mode"] == "none" and uid is not None else [])
+    total, seen, folders = 0, 0, []
+    for root in roots:
+        try:
+            info = os.lstat(root)
+        except OSError:
+            continue
+        total += info.st_blocks * 512
+        if stat.S_ISDIR(info.st_mode):
+            folders.append(root)
     while folders:
         try:
             with os.scandir(folders.pop()) as entries:
@@ -327,31 +403,47 @@ def told_to_end(config):
     return True
 
 
-def remove_files_of(uid, scratch):
-    """Mode "none" as root: what the run's uid left in the shared temporary folders, so that no later
-    run sees it, but its scratch (best effort: a file inside a folder of another owner stays)."""
-    for folder in SHARED_TMP:
+def left_in_shared(uid, scratch):
+    """Mode "none" as root: what the run's uid made directly in the shared temporary folders (its scratch
+    folder aside, when it is there)."""
+    found = []
+    for folder in sorted({os.path.realpath(folder) for folder in SHARED_TMP}):
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
             try:
-                if entry.stat(follow_symlinks=False).st_uid != uid or \
-                        (scratch + "/").startswith(os.path.join(os.path.realpath(folder), entry.name) + "/"):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    for path, dirs, files in os.walk(entry.path, topdown=False):   # never follows links
-                        for name in files + [name for name in dirs if os.path.islink(os.path.join(path, name))]:
-                            os.unlink(os.path.join(path, name))
-                        for name in dirs:
-                            if not os.path.islink(os.path.join(path, name)):
-                                os.rmdir(os.path.join(path, name))
-                    os.rmdir(entry.path)
-                else:
-                    os.unlink(entry.path)
+                if entry.stat(follow_symlinks=False).st_uid == uid and \
+                        not (scratch + "/").startswith(entry.path + "/"):
+                    found.append(entry.path)
             except OSError:
                 pass
+    return found
+
+
+def take_back(scratch, kept, uid):
+    """Mode "none", once the run's processes are gone: remove what the run added to scratch or changed
+    the kind of, but the files in its out/ (``kept``: ``grader_files`` before the run), and what its own
+    uid left in the shared folders. What could not be removed, as ``removal.remove_tree`` says it."""
+    shared = left_in_shared(uid, scratch) if uid is not None else []
+    failures = [failure for path in shared for failure in removal.remove_tree(path)]
+    folders, results = [scratch], os.path.join(scratch, "out")
+    while folders:
+        folder = folders.pop()
+        try:
+            os.chmod(folder, 0o700)
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            is_folder = entry.is_dir(follow_symlinks=False)
+            if kept.get(entry.path) is is_folder or (folder == results and entry.is_file(follow_symlinks=False)):
+                if is_folder:
+                    folders.append(entry.path)
+            else:
+                failures += removal.remove_tree(entry.path)
+    return failures
 
 
 def supervise(config, uid, gid, start):
@@ -370,9 +462,7 @@ def supervise(config, uid, gid, start):
             break
         ended = reap(student)
         if ended is None:
-            rss = resident_bytes(descendants(os.getpid()))
-            if config.get("scratch_in_memory"):
-                rss += scratch_bytes(config["scratch"])
+            rss = resident_bytes(descendants(os.getpid())) + written_bytes(config, uid)
             if rss > config["memory_total"]:
                 report(config, "memory", rss)
                 break
@@ -381,10 +471,12 @@ def supervise(config, uid, gid, start):
         report(config, "exit", status, round(usage.ru_utime + usage.ru_stime, 3), usage.ru_maxrss)
     if config["mode"] == "none":
         kill_descendants()
-        if uid is not None:
-            remove_files_of(uid, os.path.realpath(config["scratch"]))
+        failures = take_back(os.path.realpath(config["scratch"]), config["kept"], uid)
+        if failures:
+            report(config, "unremoved", "; ".join(failures[:5]))
     elif os.getpid() == 1:      # never kill(-1) outside a PID namespace of the run's own
         end_namespace()
+        copy_back(config)
     os._exit(0)
 
 
@@ -416,10 +508,12 @@ def run_supervisor(config, outer, start):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.umask(0o022)
         uid = gid = 0
+        if os.path.isdir(os.path.join(config["scratch"], "out")):     # for copy_back
+            config["results_fd"] = os.open(os.path.join(config["scratch"], "out"), os.O_RDONLY | os.O_CLOEXEC)
+        build_root(config["layout"])
         if config["mode"] == "root":
             uid = gid = config["uid_base"] + outer      # outer's pid is unique among live runs
-            chown_tree(config["scratch"], uid, gid)
-        build_root(config["layout"])
+            chown_tree(config["scratch"], uid, gid)     # the run's tmpfs
         prctl(PR_SET_DUMPABLE, 0)
         report(config, "uid", uid)
         supervise(config, uid, gid, start)
@@ -458,9 +552,11 @@ def run_reduced(config, start):
     """Mode "none": this process supervises; as root the student still gets a uid of its own."""
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     uid = gid = None
+    config["kept"] = grader_files(os.path.realpath(config["scratch"]))
     if own_uid(config):
         uid = gid = config["uid_base"] + os.getpid()    # unique among live runs, as outer's pid is
         chown_tree(config["scratch"], uid, gid)
+        os.chmod(config["scratch"], 0o700)              # no other run's uid enters it
         report(config, "uid", uid)
     supervise(config, uid, gid, start)
 
@@ -468,6 +564,7 @@ def run_reduced(config, start):
 def run(config, start=exec_python):
     """One run, from the launcher's process; never returns."""
     try:
+        filter_of(config)                  # before namespaces and limits: it imports, and may fork
         if config["mode"] == "none":
             run_reduced(config, start)
         else:

@@ -7,6 +7,9 @@ A run forked by the fork server (``forking.py``) is watched the same way; ``Watc
 object (``Popened`` here, ``forking.ForkedLauncher`` there) how a run's launcher ends and is ended.
 """
 
+import functools
+import importlib.util
+import logging
 import marshal
 import os
 import resource
@@ -21,7 +24,6 @@ from pathlib import Path
 from .layout import run_layout
 from .limits import Limits
 from .outcome import MEMORY, NO_REPORT, TIMED_OUT, ChildOutcome, Ending, OutputCapture, status_ending
-from .scratch import in_memory
 
 JAIL = str(Path(__file__).with_name("jail.py"))
 # Root mode: a run's uid is UID_BASE + the launcher's pid, unique among live runs, so that parallel runs
@@ -49,7 +51,15 @@ class SandboxError(RuntimeError):
 
 
 def child_env(scratch: Path) -> dict[str, str]:
-    return {**CHILD_ENV, "HOME": str(scratch)}
+    """The run's environment; its TMPDIR is its own, in its scratch folder (``run_child`` makes it)."""
+    return {**CHILD_ENV, "HOME": str(scratch), "TMPDIR": os.path.join(scratch, "tmp")}
+
+
+@functools.cache
+def seccomp_folder() -> str | None:
+    """Where the syscall filter's binding is installed: the launcher runs without site-packages."""
+    spec = importlib.util.find_spec("pyseccomp")
+    return os.path.dirname(spec.origin) if spec is not None and spec.origin else None
 
 
 def rlimits(limits: Limits, mode: str) -> list[tuple[int, int, int]]:
@@ -77,7 +87,8 @@ def run_config(mode: str, scratch: Path, python_args: list[str], limits: Limits,
         "argv": [sys.executable, *python_args],
         "env": child_env(scratch),
         "scratch": str(scratch),
-        "scratch_in_memory": in_memory(scratch),     # its files then count as the run's memory
+        "results_bytes": limits.file_size,
+        "seccomp": seccomp_folder(),
         "rlimits": rlimits(limits, mode),
         "memory_total": limits.memory,
         "uid_base": UID_BASE,
@@ -191,7 +202,7 @@ class Watch:
         found: dict[str, list[str]] = {}
         for line in self.status.decode("utf-8", "replace").splitlines():
             word, _, rest = line.partition(" ")
-            found.setdefault(word, rest.split(" ") if word != "error" else [rest])
+            found.setdefault(word, [rest] if word in ("error", "seccomp", "unremoved") else rest.split(" "))
         return found
 
 
@@ -242,8 +253,12 @@ def to_outcome(mode: str, watch: Watch, elapsed: float, describe_isolation: Call
         ending = Ending(NO_REPORT, code=launcher_status)
     if mode == "none" and "pid" in reports and "exit" not in reports:
         _kill_group(int(reports["pid"][0]))
+    if "unremoved" in reports:
+        logging.getLogger(__name__).warning("the sandbox could not remove what a run left: %s",
+                                            reports["unremoved"][0])
     return ChildOutcome(ending=ending, output=watch.output.text(), elapsed=elapsed,
-                        isolation=describe_isolation(mode, reports.get("uid", ["?"])[0]))
+                        isolation=describe_isolation(mode, reports.get("uid", ["?"])[0],
+                                                     reports.get("seccomp", ["not loaded"])[0]))
 
 
 def _kill_group(pgid: int) -> None:

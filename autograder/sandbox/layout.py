@@ -5,7 +5,8 @@ A run's root is an empty read-only tmpfs holding only
 * the system directories (``/usr``, ``/etc``, ``/lib*``, ``/bin``, ``/sbin``), read-only;
 * the interpreter and NumPy: ``sys.base_prefix``, ``sys.prefix`` (the venv) and NumPy's site directory,
   read-only, each at its own path, so that ``/root`` shows nothing but the interpreter;
-* the scratch directory, read-write, at its own path; a private /tmp (a tmpfs of ``Limits.file_size``);
+* at the scratch directory's path, a tmpfs of the run's own (``Limits.memory``) holding a copy of it:
+  read-write, and only its ``out/`` files come back; a private /tmp (a tmpfs of ``Limits.file_size``);
 * a fresh /proc of the run's PID namespace and /dev/{null,zero,full,random,urandom}.
 
 Everything else is absent. The caller may name private folders (the grader names its repository): their
@@ -32,6 +33,9 @@ DEV_LINKS = (("/proc/self/fd", "fd"), ("/proc/self/fd/0", "stdin"), ("/proc/self
              ("/proc/self/fd/2", "stderr"))
 
 Entry = tuple[str, str, str]
+# Files and folders in a run's scratch tmpfs: past jail.MAX_SCRATCH_ENTRIES the supervisor stops the run;
+# this is the kernel's bound for the moment before it does.
+SCRATCH_INODES = 40_000
 
 
 def _under(path: str, parent: str) -> bool:
@@ -99,7 +103,9 @@ def run_layout(scratch: Path, limits: Limits, private: Sequence[str] = ()) -> li
     of which the run must see nothing but what it needs (its Python, its scratch folder)."""
     entries = list(base_layout())
     entries.append(("tmpfs", f"size={limits.file_size},nr_inodes=4096,mode=1777", "/tmp"))
-    entries.append(("rw", str(scratch), str(scratch)))
+    # A tmpfs of the run's memory limit, with a copy of scratch (see jail.py), at scratch's path: what
+    # the run writes there cannot outgrow it, and the supervisor counts it as the run's memory.
+    entries.append(("scratch", f"size={limits.memory},nr_inodes={SCRATCH_INODES},mode=0700", str(scratch)))
     entries.sort(key=lambda entry: entry[2].rstrip("/").count("/"))   # stable: ties keep their order
     needed = [dest for _, dest in python_dirs()] + [str(scratch)]
     return entries + [entry for folder in private for entry in hidden_entries(os.path.abspath(folder), needed)]

@@ -149,7 +149,8 @@ def exit_ending(code: int, last_line: bytes) -> Ending:
         if pattern.match(last_line):
             return Ending(kind, code=code)
     exception = EXCEPTION_LINE.match(last_line)
-    return Ending(EXITED, code=code, exception=exception.group(1).decode() if exception else "")
+    # The child wrote that line: what of it reaches a report is cut to the size of an exception's name.
+    return Ending(EXITED, code=code, exception=exception.group(1).decode()[:200] if exception else "")
 
 
 def signal_ending(number: int, cpu_seconds: float, cpu_limit: int) -> Ending:

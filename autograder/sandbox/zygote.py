@@ -258,6 +258,7 @@ def main():
     settings = marshal.loads(bytes.fromhex(sys.argv[2]))
     warm_up(settings["preload"])
     precompile(settings["precompiled"])
+    jail.filter_of({})                     # this process has site-packages: the binding imports as is
     serve(socket.socket(fileno=int(sys.argv[1])))
 
 
