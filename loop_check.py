@@ -1,11 +1,5 @@
-"""The vectorisation check: the first Python loop over samples or elements in a region's code.
-
-The same code serves the autograder (the "vectorised" checks) and the students' ``make_submission.py``
-(a warning before upload), and ships in the students' zip. Standard library only.
-
-A loop over a layer's parameter dict, over a few names written out or over the network's layers is not a
-loop in the math, and is allowed: ``for k, v in self.parameters.items()``, ``for name in ("W", "b")``,
-``for layer in reversed(self.layers)``.
+"""The vectorisation check: the first Python loop over samples or elements in a region's code. The same code
+serves the autograder (the "vectorised" checks) and the students' ``self_check.py``. Standard library only.
 """
 
 import ast
@@ -42,8 +36,9 @@ def find_loop(text):
 
 
 def _over_containers(iterable):
-    """Whether a loop's iterable is a layer's dict or the network's layers (``self.parameters.items()``,
-    ``reversed(self.layers)``, ``zip(params, grads)``, ``("W", "b")``), not samples or elements."""
+    """Whether a loop's iterable is a layer's dict, a few names written out or the network's layers, which is
+    not a loop in the math and is allowed: ``self.parameters.items()``, ``("W", "b")``, ``reversed(self.layers)``,
+    ``zip(params, grads)``."""
     if isinstance(iterable, (ast.Tuple, ast.List)):
         return all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in iterable.elts)
     if isinstance(iterable, ast.Call):

@@ -4,13 +4,8 @@
     python make_submission.py --name 张三 --id 2024123456          # writes submission.md
     python make_submission.py --name 张三 --id 2024123456 --zip    # and 张三_2024123456_hw1_student.zip
 
-It stops, naming the file and line, when the package folder, its manifest or a module is missing, a
-marker is broken, a module has a syntax error or a file is not UTF-8; it then writes nothing, and removes
-an old submission.md and zip, which would no longer match your code. It warns (and still writes) when a
-region is not filled in, code outside the regions was changed (only the regions are graded), a check of
-``self_check.py`` fails, or ``report.md`` links a picture the upload cannot hold (the others are packed).
-
-The regions are read by ``regions.py`` beside this script, the kit's one region parser.
+When it warns and when it stops: the kit's README.md, "Submit". The regions are read by ``regions.py``
+beside this script, the kit's one region parser; the checks are ``self_check.py``'s.
 """
 
 import argparse
@@ -23,26 +18,15 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
-import self_check
 from regions import (PACKAGE, TITLE, RegionError, Submission, collect, is_unfilled, read_manifest,
                      render_submission, write_atomically)
+from self_check import FAILED, NOTE, OK, TODO
+from self_check import run as run_checks
 
-# Zip entries get a fixed time, so that the same files always give the same zip.
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-# --- the command ------------------------------------------------------------------------------------
 
 def upload_name(name, student_id):
     """The course's upload name, ``<name>_<student id>_hw1_student``."""
     return f"{name}_{student_id}_{PACKAGE}"
-
-
-def _packable(path, top):
-    """Files of the package that go into the upload: not caches, not hidden files."""
-    parts = path.relative_to(top).parts
-    return path.is_file() and "__pycache__" not in parts and not any(p.startswith(".") for p in parts) \
-        and path.suffix != ".pyc"
 
 
 # Beside the package, what goes into the upload: the report, its pictures, and the notebook.
@@ -67,21 +51,20 @@ def linked_pictures(root):
 
 
 def build_zip(package_dir, submission_text, name, student_id, zip_path):
-    """Pack the upload folder ``<name>_<id>_hw1_student/``: the package as ``hw1_student/``,
-    ``submission.md``, and, when they sit beside the package, ``report.md``, its pictures and the
-    notebook."""
-    top = upload_name(name, student_id)
-    package_dir = Path(package_dir)
+    """Pack the upload folder ``<name>_<id>_hw1_student/``: the package, ``submission.md`` and, when they sit
+    beside the package, ``report.md``, its pictures and the notebook."""
+    top, package_dir, buf = upload_name(name, student_id), Path(package_dir), io.BytesIO()
     root = package_dir.resolve().parent
-    buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         def add(arcname, data):
-            info = zipfile.ZipInfo(f"{top}/{arcname}", _ZIP_TIME)
+            info = zipfile.ZipInfo(f"{top}/{arcname}", (1980, 1, 1, 0, 0, 0))    # the same files, the same zip
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
             z.writestr(info, data)
 
-        for path in sorted(package_dir.rglob("*")):
-            if _packable(path, package_dir):
+        for path in sorted(package_dir.rglob("*")):          # not caches, not hidden files
+            parts = path.relative_to(package_dir).parts
+            if path.is_file() and path.suffix != ".pyc" and "__pycache__" not in parts \
+                    and not any(p.startswith(".") for p in parts):
                 add(f"{PACKAGE}/{path.relative_to(package_dir).as_posix()}", path.read_bytes())
         add("submission.md", submission_text.encode("utf-8"))
         extras = {name: root / name for name in REPORT_FILES}
@@ -115,20 +98,6 @@ def _fail(lines, out, zip_path):
     return 1
 
 
-def _default_package():
-    """``hw1_student`` in the current folder, else the one beside this script: a student who runs
-    ``python hw1/make_submission.py`` from the folder above means the kit's own package."""
-    here = Path(PACKAGE)
-    beside = Path(__file__).resolve().with_name(PACKAGE)
-    return here if here.is_dir() or not beside.is_dir() else beside
-
-
-def _optional_unfilled(collected, manifest):
-    """The regions the manifest calls optional (0 points) that are still unfilled."""
-    return {rid for rid in manifest.get("optional", ()) if rid in collected.regions
-            and is_unfilled(collected.regions[rid].text)}
-
-
 def filled_counts(texts, manifest):
     """``11 of 11 graded regions filled, practice 2 of 2, optional 0 of 10``, by the manifest's lists of
     0-point regions (optional, unless it calls them practice)."""
@@ -143,16 +112,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--name", help="your name, as on the course list (中文 is fine)")
     parser.add_argument("--id", dest="student_id", help="your student id")
-    parser.add_argument("--check", action="store_true",
-                        help="only check your code (self_check.py), one line per check; write nothing")
+    parser.add_argument("--check", action="store_true", help="only check your code, one line per check; write nothing")
     parser.add_argument("--package", help="the package folder (default: hw1_student/ here, or beside this script)")
     parser.add_argument("--out", help="where to write (default: submission.md beside the package)")
-    parser.add_argument("--zip", action="store_true",
-                        help="also pack <name>_<id>_hw1_student.zip, beside the submission.md")
+    parser.add_argument("--zip", action="store_true", help="also pack <name>_<id>_hw1_student.zip beside submission.md")
     args = parser.parse_args(argv)
     if not args.check and (args.name is None or args.student_id is None):
         parser.error("--name and --id are required to write a submission (or use --check)")
-    package = Path(args.package) if args.package else _default_package()
+    # hw1_student/ here, else the one beside this script: a student who runs python hw1/make_submission.py
+    # from the folder above means the kit's own package.
+    beside = Path(__file__).resolve().with_name(PACKAGE)
+    package = Path(args.package or (PACKAGE if Path(PACKAGE).is_dir() or not beside.is_dir() else beside))
     out = None if args.check else Path(args.out) if args.out else package.parent / "submission.md"
     try:                                    # a mistyped name leaves the last submission.md alone
         name, student_id = (None, None) if args.check else (_check_identity("name", args.name),
@@ -170,8 +140,9 @@ def main(argv=None):
     errors = [str(p) for p in collected.problems if p.fatal]
     if errors:
         return _fail(errors, out, zip_path)
-    # With --check, a region not filled in yet has its own line on stdout.
-    optional = _optional_unfilled(collected, manifest) if not args.check else set(collected.regions)
+    # With --check, a region not filled in yet has its own line on stdout; else the optional ones get one note.
+    unfilled = {rid for rid, region in collected.regions.items() if is_unfilled(region.text)}
+    optional = set(collected.regions) if args.check else unfilled & set(manifest.get("optional", ()))
     for problem in collected.problems:
         if problem.region not in optional:
             print(f"make_submission: warning: {problem}", file=sys.stderr)
@@ -180,17 +151,15 @@ def main(argv=None):
               f"{', '.join(sorted(optional))}", file=sys.stderr)
     for problem in linked_pictures(package.resolve().parent)[1]:
         print(f"make_submission: warning: {problem}", file=sys.stderr)
-    results = self_check.run(package, collected, manifest)
+    results = run_checks(package, collected, manifest)
     if args.check:                          # every check's line, a count, and exit 1 when one FAILED
         counts = Counter(r.status for r in results)
-        said = ", ".join(f"{counts[s]} {s}" for s in (self_check.OK, self_check.FAILED, self_check.NOTE,
-                                                      self_check.TODO) if counts[s])
+        said = ", ".join(f"{counts[s]} {s}" for s in (OK, FAILED, NOTE, TODO) if counts[s])
         print(*results, f"self-check: {said}; nothing written", sep="\n")
-        return 1 if counts[self_check.FAILED] else 0
-    said = [r for r in results if r.status in (self_check.FAILED, self_check.NOTE)]
+        return 1 if counts[FAILED] else 0
+    said = [r for r in results if r.status in (FAILED, NOTE)]
     for result in said:
-        print(f"make_submission: {'warning' if result.status == self_check.FAILED else 'note'}: {result}",
-              file=sys.stderr)
+        print(f"make_submission: {'warning' if result.status == FAILED else 'note'}: {result}", file=sys.stderr)
     if said:
         print("make_submission: note: python make_submission.py --check shows every check", file=sys.stderr)
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

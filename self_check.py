@@ -1,7 +1,6 @@
-"""What the grader checks without its reference, run on your ``hw1_student/`` here: ``python
-make_submission.py --check``. Values worked out by hand (the comments show the arithmetic), softmax at ±1000,
-shapes, float64, the grader's loop check, the 0-point notes, helpers written outside the regions. One line per
-check: OK, FAILED: <reason>, NOTE: <advice> or not implemented yet. All OK does not prove your code right.
+"""What the grader checks without its reference, run on your ``hw1_student/`` by ``python make_submission.py
+--check``: one line per check, OK, FAILED, NOTE or not implemented yet (the kit's README.md lists them). The
+comments show the arithmetic of every value worked out by hand. All OK does not prove your code right.
 """
 
 import ast

@@ -1,47 +1,22 @@
-"""Train the homework's two-layer network on Iris with the code in ``hw1_student/``.
+"""Train the homework's two-layer network on Iris with ``hw1_student/``; the kit's README.md says more.
 
-    python train_ffnn.py                          # one run with the default flags
+    python train_ffnn.py                          # one run; its last line is e.g. "test accuracy: 0.967"
     python train_ffnn.py --lr 0.01 --hidden 32    # one run with other hyperparameters
-    python train_ffnn.py --sweep                  # five (lr, hidden) settings, a table and the curves
+    python train_ffnn.py --sweep                  # five (lr, hidden) settings: sweep.md, curves, report.md
     python train_ffnn.py --sweep "lr=0.1,hidden=16" "lr=0.05,hidden=32"   # your own settings
     python train_ffnn.py --sweep @settings.txt                            # the same, one setting a line
-    python train_ffnn.py --task sine              # the optional regression: fit sin(x) on [-5, 5]
+    python train_ffnn.py --weight-decay 0.001     # the optional L2 penalty, 0.001 sum ||W||^2 added to the loss
+    python train_ffnn.py --task sine              # the optional regression of sin(x): "test MAE: 0.044"
 
-A run trains ``FullyConnected(hidden, "relu")`` then ``FullyConnected(3, "identity")`` with softmax
-cross-entropy and SGD with momentum, on the 105 training flowers, for ``--epochs`` passes over them in
-shuffled batches. After each epoch it records the loss and accuracy on the training and the 15 validation
-flowers; the validation numbers are only reported, never used to pick an epoch: the model after the last
-epoch is the one tested on the 30 test flowers.
-
-Files written to ``--out`` (default ``runs/``), named after the run as ``lr<lr>_h<hidden>_seed<seed>``:
-
-- a run: ``<name>.json`` (the logger's history per epoch) and ``<name>.png`` (its loss and accuracy curves);
-- ``--sweep``: the same per setting, ``sweep.md`` (a table sorted by the last validation accuracy, then
-  the validation loss, showing both: the first row is the selected setting), ``curves.png`` (all settings)
-  and, if there is none yet, ``report.md`` beside ``hw1_student/``: a skeleton with the table and a line
-  per setting for your explanation. A setting is ``lr=0.1,hidden=16`` (a key left out keeps its default),
-  on the command line or one a line in a file given as ``@settings.txt``; ``--sweep`` alone trains five.
-  ``--lr`` and ``--hidden`` are refused with a sweep; the other flags apply to every setting.
-
-The last line printed is ``test accuracy: 0.967`` (three decimals); after a sweep it names the selected
-setting, whose test accuracy it is. A region of ``hw1_student/`` that is not filled in yet stops the script
-with one line naming it, and exit code 1.
-
-``--weight-decay L`` adds the L2 penalty ``L sum ||W||^2`` to the loss (the optional regularisation part).
-
-``--task sine`` (the optional regression part) trains ``1 -> 64 -> 64 -> 1`` tanh units with Adam on 1000
-points of ``sin(x)``, x in [-5, 5], with the mean absolute error (``--loss l1``, the default) or the mean
-squared error (``--loss mse``); it writes ``sine_<loss>_seed<seed>.json`` and ``.png`` (the fit against
-``sin(x)`` and the curves) and its last line is ``test MAE: 0.044`` (the reference solution, ``python
-train_ffnn.py --task sine``). Its defaults: ``--lr 0.003``,
-``--hidden 64``, ``--epochs 200``, ``--batch-size 32``; ``--momentum`` and ``--sweep`` are for Iris only.
+The validation flowers are only reported, never used to pick an epoch: the model after the last epoch is
+the one tested. A region not filled in yet stops the script with one line naming it, and exit code 1.
 """
 
 import argparse
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,14 +28,13 @@ from hw1_student.activations import ReLU
 from hw1_student.datasets import Iris, Sine
 from hw1_student.fully_connected import FullyConnected
 from hw1_student.logs import Logger
-from hw1_student.losses import LOSSES, CrossEntropyLoss
+from hw1_student.losses import LOSSES
 from hw1_student.models import initialize_model, initialize_regressor
+from regions import PACKAGE
 
 PROG = "train_ffnn"
-PACKAGE = "hw1_student"
 # The default setting, then the learning rate too low and too high, then fewer and more hidden units.
 SWEEP = ((0.05, 16), (0.001, 16), (0.5, 16), (0.05, 4), (0.05, 64))     # the homework asks for five
-_REGION_ID = re.compile(r"(\w+):[\w.]+(#\d+)?")
 
 
 class StopTraining(Exception):
@@ -69,88 +43,88 @@ class StopTraining(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    """The hyperparameters of one run."""
+    """The hyperparameters of one run: Iris's defaults here, the sine regression's in ``SINE``."""
 
+    task: str = "iris"
     lr: float = 0.05
     hidden: int = 16
     epochs: int = 100
     batch_size: int = 16
-    momentum: float = 0.9
+    momentum: float = 0.9           # SGD's, for Iris; the regression trains with Adam
     seed: int = 0
     weight_decay: float = 0.0
+    loss: str = "cross_entropy"
 
     @property
     def name(self):
-        """The run's file name stem, e.g. ``lr0.05_h16_seed0`` (``_wd0.001`` added with weight decay,
-        ``_float32`` in single precision)."""
-        decay = f"_wd{self.weight_decay:g}" if self.weight_decay else ""
-        return f"lr{self.lr:g}_h{self.hidden}_seed{self.seed}{decay}"
+        """The run's file name stem, e.g. ``lr0.05_h16_seed0``, ``sine_l1_seed0``, ``lr0.05_h16_seed0_wd0.001``."""
+        stem = f"sine_{self.loss}" if self.task == "sine" else f"lr{self.lr:g}_h{self.hidden}"
+        return f"{stem}_seed{self.seed}" + (f"_wd{self.weight_decay:g}" if self.weight_decay else "")
 
     @property
     def label(self):
-        return f"lr={self.lr:g}, hidden={self.hidden}"
+        label = f"lr={self.lr:g}, hidden={self.hidden}"
+        return f"sin(x), {self.loss} loss, {label}" if self.task == "sine" else label
+
+
+SINE = Config("sine", lr=0.003, hidden=64, epochs=200, batch_size=32, loss="l1")   # two tanh layers of ``hidden``
 
 
 @dataclass
 class RunResult:
-    """What a run leaves behind: its config, the per-epoch history and the final test accuracy."""
+    """What an Iris run leaves behind: its config, the per-epoch history and the final test accuracy."""
 
     config: Config
     log: Logger
     test_accuracy: float
 
-    def last(self, key):
-        return self.log.last(key)
 
-    def best(self, key):
-        return max(self.log.history[key])
-
-
-def check_regions(X, Y):
-    """Call every piece training needs once, in the homework's order, on a few samples.
-
-    Training reaches ``NeuralNetwork.forward`` before anything else; this makes an unfilled region show up
-    in the order the homework asks for it (activations, fully_connected, losses, models) instead.
-
-    X : ndarray of shape (N, D); Y : ndarray of shape (N, C), one-hot
-    """
-    relu = ReLU()
-    relu.backward(relu.forward(X))
-    layer = FullyConnected(Y.shape[1], "relu", rng=np.random.default_rng(0))
-    logits = layer.forward(X)
-    layer.backward(np.ones_like(logits))
-    loss = CrossEntropyLoss()
-    loss.forward(logits, Y)
-    loss.backward()
-    model = initialize_model(n_classes=Y.shape[1], hidden=4, seed=0)
-    model.backward(model.forward(X))
+def check_regions(X, Y, activation, loss, model):
+    """Call each piece training needs once, on a few samples, so that an unfilled region shows up in the
+    homework's order (activations, fully_connected, losses, models), not where training first calls one.
+    X : ndarray of shape (N, D); Y : ndarray of shape (N, K), one-hot classes or regression targets."""
+    if activation == "relu":
+        relu = ReLU()
+        relu.backward(relu.forward(X))
+    layer = FullyConnected(Y.shape[1], activation, rng=np.random.default_rng(0))
+    Y_hat = layer.forward(X)
+    layer.backward(np.ones_like(Y_hat))
+    loss_fn = LOSSES[loss]()
+    loss_fn.forward(Y_hat, Y)
+    loss_fn.backward()
+    model.loss_and_gradients(X, Y)
 
 
-def train_epoch(model, split, batch_size, rng, epoch):
-    """One pass over ``split`` (a ``DataSplit`` of N samples) in shuffled batches of ``batch_size``."""
-    for X, Y in split.batches(batch_size, rng):
-        loss = model.train_step(X, Y)
-        if not np.isfinite(loss):
-            raise StopTraining(f"the training loss became {loss} in epoch {epoch}; check your backward "
-                               f"passes with check_gradients.ipynb, or lower --lr")
-
-
-def train(config, data, progress):
-    """Train one model with ``config`` on ``data`` (an ``Iris``), showing a bar on ``progress``."""
-    model = initialize_model(n_classes=data.train.Y.shape[1], hidden=config.hidden, seed=config.seed,
-                             lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
-    rng = np.random.default_rng(config.seed)
-    log = Logger()
+def fit(model, config, data, progress, measure, status):
+    """Train ``model`` for ``config.epochs`` shuffled passes over ``data.train``; after each, log
+    ``measure(model, data)`` (a dict) and show it on ``progress`` through the format string ``status``."""
+    rng, log = np.random.default_rng(config.seed), Logger()
     task = progress.add_task(config.label, total=config.epochs, status="")
     for epoch in range(1, config.epochs + 1):
-        train_epoch(model, data.train, config.batch_size, rng, epoch)
-        train_loss, train_accuracy = model.evaluate(data.train.X, data.train.Y)
-        val_loss, val_accuracy = model.evaluate(data.validate.X, data.validate.Y)
-        log.log(epoch, train_loss=train_loss, train_accuracy=train_accuracy, val_loss=val_loss,
-                val_accuracy=val_accuracy)
-        progress.update(task, advance=1, status=f"loss {train_loss:.3f}  val accuracy {val_accuracy:.3f}")
-    _, test_accuracy = model.evaluate(data.test.X, data.test.Y)
-    return RunResult(config, log, test_accuracy)
+        for X, Y in data.train.batches(config.batch_size, rng):
+            loss = model.train_step(X, Y)
+            if not np.isfinite(loss):
+                raise StopTraining(f"the training loss became {loss} in epoch {epoch}; check your backward "
+                                   f"passes with check_gradients.ipynb, or lower --lr")
+        values = measure(model, data)
+        log.log(epoch, **values)
+        progress.update(task, advance=1, status=status.format(**values))
+    return log
+
+
+def iris_metrics(model, data):
+    train_loss, train_accuracy = model.evaluate(data.train.X, data.train.Y)
+    val_loss, val_accuracy = model.evaluate(data.validate.X, data.validate.Y)
+    return dict(train_loss=train_loss, train_accuracy=train_accuracy, val_loss=val_loss, val_accuracy=val_accuracy)
+
+
+def sine_metrics(model, data):
+    return dict(train_loss=model.evaluate(data.train.X, data.train.Y)[0],
+                val_mae=mean_absolute_error(model, data.validate))
+
+
+def mean_absolute_error(model, split):
+    return float(np.mean(np.abs(model.forward(split.X) - split.Y)))
 
 
 def plot_curves(results, path):
@@ -165,8 +139,7 @@ def plot_curves(results, path):
             ax.plot(h["epoch"], h[f"train_{metric}"], color=color)
             ax.plot(h["epoch"], h[f"val_{metric}"], color=color, linestyle="--", alpha=0.8)
     for ax, metric in ((ax_loss, "cross-entropy loss"), (ax_acc, "accuracy")):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
+        ax.set(xlabel="epoch", ylabel=metric)
         ax.grid(alpha=0.3)
     ax_loss.set_yscale("log")
     fig.legend(loc="outside right upper", fontsize="small")
@@ -177,7 +150,7 @@ def plot_curves(results, path):
 
 def ranked(results):
     """Best first: the last epoch's validation accuracy, then its validation loss (lower first)."""
-    return sorted(results, key=lambda r: (-r.last("val_accuracy"), r.last("val_loss")))
+    return sorted(results, key=lambda r: (-r.log.last("val_accuracy"), r.log.last("val_loss")))
 
 
 def sweep_table(results):
@@ -189,9 +162,9 @@ def sweep_table(results):
              "| lr | hidden | final train loss | last val accuracy | last val loss | best val accuracy | test "
              "accuracy |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in ranked(results):
-        lines.append(f"| {r.config.lr:g} | {r.config.hidden} | {r.last('train_loss'):.4f} | "
-                     f"{r.last('val_accuracy'):.3f} | {r.last('val_loss'):.4f} | {r.best('val_accuracy'):.3f} | "
-                     f"{r.test_accuracy:.3f} |")
+        last = r.log.last
+        lines.append(f"| {r.config.lr:g} | {r.config.hidden} | {last('train_loss'):.4f} | {last('val_accuracy'):.3f} | "
+                     f"{last('val_loss'):.4f} | {max(r.log.history['val_accuracy']):.3f} | {r.test_accuracy:.3f} |")
     lines += ["", f"Selected: {chosen.config.label}, test accuracy {chosen.test_accuracy:.3f}."]
     return "\n".join(lines) + "\n"
 
@@ -200,72 +173,64 @@ def write_report(results, out, table):
     """``report.md`` beside ``hw1_student/``: the table, the curves and a line per setting to explain.
     Returns its path, or None when a report.md is there already: the student's text is never replaced."""
     root = Path(sys.modules[PACKAGE].__file__).resolve().parent.parent
+    if (root / "report.md").exists():
+        return None
     link = lambda name: Path(os.path.relpath((out / name).resolve(), root)).as_posix()  # noqa: E731
     lines = ["# hw1 report", "", "## The sweep / 超参数实验", "", table, f"![every setting]({link('curves.png')})",
              "", "## What each setting shows / 每组设置说明了什么", ""]
     lines += [f"- {r.config.label} ([curves]({link(r.config.name + '.png')})): <your explanation / 你的解释>"
               for r in results]
     lines += ["", "## Conclusion / 结论", "", "<the setting you choose, and why / 你选择的设置及原因>", ""]
-    if (root / "report.md").exists():
-        return None
     (root / "report.md").write_text("\n".join(lines), encoding="utf-8")
     return root / "report.md"
-
-
-def summary(result):
-    """One line per finished run."""
-    return (f"{result.config.label}: train loss {result.last('train_loss'):.4f}, val accuracy "
-            f"{result.last('val_accuracy'):.3f} (best {result.best('val_accuracy'):.3f}), "
-            f"test accuracy {result.test_accuracy:.3f}")
 
 
 def progress_bars():
     """The training's progress bars: one line per run, with its status."""
     console = Console()
     # Off a terminal (a pipe, a log file, CI) the bar would only leave control codes: show nothing then.
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[status]}"))
-    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.fields[status]}"), console=console, transient=True,
+                    disable=not console.is_terminal)
 
 
 def run_all(configs, data, out):
-    """Train each config in turn, save its history to ``out``, and return the results."""
+    """Train an Iris model per config in turn, write its history and curves to ``out``; the RunResults."""
     results = []
     with progress_bars() as progress:
-        for config in configs:
-            result = train(config, data, progress)
-            result.log.save(out / f"{config.name}.json")
-            progress.console.print(summary(result), soft_wrap=True, highlight=False, markup=False)
-            results.append(result)
+        for c in configs:
+            model = initialize_model(n_classes=data.train.Y.shape[1], hidden=c.hidden, seed=c.seed, lr=c.lr,
+                                     momentum=c.momentum, weight_decay=c.weight_decay)
+            log = fit(model, c, data, progress, iris_metrics, "loss {train_loss:.3f}  val accuracy {val_accuracy:.3f}")
+            results.append(r := RunResult(c, log, model.evaluate(data.test.X, data.test.Y)[1]))
+            log.save(out / f"{c.name}.json")
+            plot_curves([r], out / f"{c.name}.png")
+            line = (f"{c.label}: train loss {log.last('train_loss'):.4f}, val accuracy {log.last('val_accuracy'):.3f} "
+                    f"(best {max(log.history['val_accuracy']):.3f}), test accuracy {r.test_accuracy:.3f}")
+            progress.console.print(line, soft_wrap=True, highlight=False, markup=False)
     return results
 
 
 def main(argv=None):
-    """Parse the flags, train, write the files; return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.task == "sine":
-        return main_sine(parser, args)
-    if args.loss is not None:
-        parser.error("--loss is for --task sine; Iris trains with the cross-entropy")
-    settings = sweep_settings(parser, args)
-    d = Config()
-    base = Config(_given(args.lr, d.lr), _given(args.hidden, d.hidden), _given(args.epochs, d.epochs),
-                  _given(args.batch_size, d.batch_size), args.momentum, args.seed, args.weight_decay)
-    out = Path(args.out)
-    data = Iris()
     try:
-        check_regions(data.train.X[:4], data.train.Y[:4])
-        out.mkdir(parents=True, exist_ok=True)      # only once there is something to write
-        configs = [Config(lr, hidden, *_rest(base)) for lr, hidden in settings] if settings else [base]
-        results = run_all(configs, data, out)
+        return (main_sine if args.task == "sine" else main_iris)(parser, args)
     except NotImplementedError as e:
         return _not_implemented(e)
     except StopTraining as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 1
-    for result in results:
-        plot_curves([result], out / f"{result.config.name}.png")
+
+
+def main_iris(parser, args):
+    if args.loss is not None:
+        parser.error("--loss is for --task sine; Iris trains with the cross-entropy")
+    settings = sweep_settings(parser, args)
+    base, out, data = _config(args), Path(args.out), Iris()
+    check_regions(data.train.X[:4], data.train.Y[:4], "relu", "cross_entropy", initialize_model(hidden=4))
+    out.mkdir(parents=True, exist_ok=True)      # only once there is something to write
+    results = run_all([replace(base, lr=lr, hidden=hidden) for lr, hidden in settings] or [base], data, out)
     if not settings:
         print(f"wrote {out / base.name}.json and {out / base.name}.png")
         print(f"test accuracy: {results[0].test_accuracy:.3f}")
@@ -307,66 +272,6 @@ def sweep_settings(parser, args):
 
 # --- the optional regression: sin(x) on [-5, 5] --------------------------------------------------------
 
-REGRESSION_LOSSES = ("l1", "mse")
-
-
-@dataclass(frozen=True)
-class SineConfig:
-    """The hyperparameters of the sine regression: ``hidden`` units in each of two tanh layers, Adam."""
-
-    loss: str = "l1"
-    lr: float = 0.003
-    hidden: int = 64
-    epochs: int = 200
-    batch_size: int = 32
-    seed: int = 0
-    weight_decay: float = 0.0
-
-    @property
-    def name(self):
-        """The run's file name stem, e.g. ``sine_l1_seed0``."""
-        decay = f"_wd{self.weight_decay:g}" if self.weight_decay else ""
-        return f"sine_{self.loss}_seed{self.seed}{decay}"
-
-    @property
-    def label(self):
-        return f"sin(x), {self.loss} loss, lr={self.lr:g}, hidden={self.hidden}"
-
-
-def mean_absolute_error(model, split):
-    """The MAE of ``model`` on a ``RegressionSplit``, over all N samples."""
-    return float(np.mean(np.abs(model.forward(split.X) - split.Y)))
-
-
-def check_sine_regions(X, Y, loss):
-    """Call the pieces the regression needs in the homework's order (layer, loss, model): an unfilled
-    region shows up in that order. X : ndarray of shape (N, 1); Y : ndarray of shape (N, 1)."""
-    layer = FullyConnected(1, "tanh", rng=np.random.default_rng(0))
-    Y_hat = layer.forward(X)
-    layer.backward(np.ones_like(Y_hat))
-    loss_fn = LOSSES[loss]()
-    loss_fn.forward(Y_hat, Y)
-    loss_fn.backward()
-    initialize_regressor(hidden=(4,), loss=loss, seed=0).loss_and_gradients(X, Y)
-
-
-def train_sine(config, data, progress):
-    """Train the regression with ``config`` on ``data`` (a ``Sine``); returns (model, Logger, test MAE)."""
-    model = initialize_regressor(hidden=(config.hidden, config.hidden), loss=config.loss, optimizer="adam",
-                                 seed=config.seed, weight_decay=config.weight_decay,
-                                 lr=config.lr)
-    rng = np.random.default_rng(config.seed)
-    log = Logger()
-    task = progress.add_task(config.label, total=config.epochs, status="")
-    for epoch in range(1, config.epochs + 1):
-        train_epoch(model, data.train, config.batch_size, rng, epoch)
-        train_loss, _ = model.evaluate(data.train.X, data.train.Y)
-        val_mae = mean_absolute_error(model, data.validate)
-        log.log(epoch, train_loss=train_loss, val_mae=val_mae)
-        progress.update(task, advance=1, status=f"loss {train_loss:.4f}  val MAE {val_mae:.4f}")
-    return model, log, mean_absolute_error(model, data.test)
-
-
 def plot_sine(model, data, log, config, path):
     """Left: the network's fit against sin(x) on [-5, 5], with the test points; right: the curves."""
     fig = Figure(figsize=(12, 4.2), layout="constrained")
@@ -376,59 +281,45 @@ def plot_sine(model, data, log, config, path):
     ax_fit.plot(x, model.forward(Sine.features(x))[:, 0], color="C0", label="the network")
     ax_fit.scatter(Sine.points(data.test.X), data.test.Y[:, 0], s=6, color="C1", alpha=0.5, label="test points")
     ax_fit.set_xlabel("x")
-    ax_fit.legend(fontsize="small")
     ax_curve.plot(log.history["epoch"], log.history["train_loss"], color="C0", label=f"train {config.loss} loss")
     ax_curve.plot(log.history["epoch"], log.history["val_mae"], color="C1", linestyle="--", label="val MAE")
-    ax_curve.set_xlabel("epoch")
-    ax_curve.set_yscale("log")
-    ax_curve.legend(fontsize="small")
+    ax_curve.set(xlabel="epoch", yscale="log")
     for ax in (ax_fit, ax_curve):
+        ax.legend(fontsize="small")
         ax.grid(alpha=0.3)
     fig.suptitle(config.label)
     fig.savefig(path, dpi=120)
 
 
 def main_sine(parser, args):
-    """The regression's half of ``main``: exit code."""
     if args.sweep is not None:
         parser.error("--sweep is for --task iris")
-    s = SineConfig()
-    config = SineConfig(_given(args.loss, s.loss), _given(args.lr, s.lr), _given(args.hidden, s.hidden),
-                        _given(args.epochs, s.epochs), _given(args.batch_size, s.batch_size), args.seed,
-                        args.weight_decay)
-    out, data = Path(args.out), Sine()
-    try:
-        check_sine_regions(data.train.X[:4], data.train.Y[:4], config.loss)
-        out.mkdir(parents=True, exist_ok=True)
-        with progress_bars() as progress:
-            model, log, test_mae = train_sine(config, data, progress)
-    except NotImplementedError as e:
-        return _not_implemented(e)
-    except StopTraining as e:
-        print(f"{PROG}: {e}", file=sys.stderr)
-        return 1
+    config, out, data = _config(args), Path(args.out), Sine()
+    check_regions(data.train.X[:4], data.train.Y[:4], "tanh", config.loss,
+                  initialize_regressor(hidden=(4,), loss=config.loss))
+    out.mkdir(parents=True, exist_ok=True)
+    model = initialize_regressor(hidden=(config.hidden, config.hidden), loss=config.loss, optimizer="adam",
+                                 seed=config.seed, weight_decay=config.weight_decay, lr=config.lr)
+    with progress_bars() as progress:
+        log = fit(model, config, data, progress, sine_metrics, "loss {train_loss:.4f}  val MAE {val_mae:.4f}")
     log.save(out / f"{config.name}.json")
     plot_sine(model, data, log, config, out / f"{config.name}.png")
     print(f"{config.label}: train loss {log.last('train_loss'):.4f}, val MAE {log.last('val_mae'):.4f}")
     print(f"wrote {out / config.name}.json and {out / config.name}.png")
-    print(f"test MAE: {test_mae:.3f}")
+    print(f"test MAE: {mean_absolute_error(model, data.test):.3f}")
     return 0
 
 
-def _rest(config):
-    """The hyperparameters a sweep keeps from the flags: epochs, batch size, momentum, seed, weight decay."""
-    return config.epochs, config.batch_size, config.momentum, config.seed, config.weight_decay
-
-
-def _given(value, default):
-    """A flag's value, or the task's default when the flag was not given."""
-    return default if value is None else value
+def _config(args):
+    """The run's Config from the flags; a flag not given keeps the task's default."""
+    given = {f.name: getattr(args, f.name) for f in fields(Config) if getattr(args, f.name) is not None}
+    return replace(SINE if args.task == "sine" else Config(), **given)
 
 
 def _not_implemented(error):
     """Name the unfilled region (the stub's message is its id) in one line; other cases keep the traceback."""
     region = str(error)
-    match = _REGION_ID.fullmatch(region)
+    match = re.fullmatch(r"(\w+):[\w.]+(#\d+)?", region)
     if match is None:
         raise error
     print(f"{PROG}: {region} is not implemented yet: fill its YOUR CODE region in "
@@ -436,52 +327,43 @@ def _not_implemented(error):
     return 1
 
 
-def _positive(kind):
+def _checked(kind, ok, rule):
+    """An argparse type: ``kind(text)``, refused unless ``ok(value)``, with a message that it must be ``rule``."""
     def parse(text):
         value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive; got {text}")
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {rule}; got {text}")
         return value
     return parse
 
 
-def _momentum(text):
-    value = float(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1); got {text}")
-    return value
-
-
-def _non_negative(text):
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0; got {text}")
-    return value
+def _positive(kind):
+    return _checked(kind, lambda v: v > 0, "positive")
 
 
 def build_parser():
-    d, s = Config(), SineConfig()
+    d, s = Config(), SINE
     p = argparse.ArgumentParser(prog="train_ffnn.py", description="Train the two-layer network on Iris "
                                 "(or, with --task sine, a regression of sin(x)).", fromfile_prefix_chars="@")
     # Defaults of None: the task decides (Iris's first, the sine's in the help).
     p.add_argument("--lr", type=_positive(float), help=f"learning rate (default {d.lr}; sine {s.lr})")
-    p.add_argument("--hidden", type=_positive(int), help=f"hidden units (default {d.hidden}; sine {s.hidden} "
-                                                         "per hidden layer)")
+    p.add_argument("--hidden", type=_positive(int), help=f"hidden units (default {d.hidden}; sine {s.hidden} a layer)")
     p.add_argument("--epochs", type=_positive(int), help=f"epochs (default {d.epochs}; sine {s.epochs})")
     p.add_argument("--batch-size", type=_positive(int),
                    help=f"samples per batch (default {d.batch_size}; sine {s.batch_size})")
-    p.add_argument("--momentum", type=_momentum, default=d.momentum, help=f"SGD momentum (default {d.momentum})")
+    p.add_argument("--momentum", type=_checked(float, lambda v: 0 <= v < 1, "in [0, 1)"), default=d.momentum,
+                   help=f"SGD momentum (default {d.momentum})")
     p.add_argument("--seed", type=int, default=d.seed, help="seed of the initial weights and the shuffling "
                                                             f"(default {d.seed}); the split never changes")
     p.add_argument("--out", default="runs", help="output folder (default runs/)")
     p.add_argument("--sweep", nargs="*", type=_setting, metavar="SETTING",
                    help=f"train settings such as \"lr=0.1,hidden=16\" (alone: {len(SWEEP)} settings; @FILE: one "
                         "a line); write sweep.md, the curves and a report.md skeleton")
-    p.add_argument("--weight-decay", type=_non_negative, default=0.0,
+    p.add_argument("--weight-decay", type=_checked(float, lambda v: v >= 0, ">= 0"), default=0.0,
                    help="lambda of the L2 penalty lambda * sum ||W||^2 added to the loss (default 0: none)")
     p.add_argument("--task", choices=("iris", "sine"), default="iris",
                    help="iris (default): the classification; sine: the optional regression of sin(x)")
-    p.add_argument("--loss", choices=REGRESSION_LOSSES,
+    p.add_argument("--loss", choices=("l1", "mse"),
                    help=f"the regression's loss, --task sine only (default {s.loss}: the mean absolute error)")
     return p
 

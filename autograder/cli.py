@@ -1,8 +1,7 @@
 """The command line: parse arguments, call one function of the API, print one line per problem.
 
-Each verb imports what it uses when it runs, so that a command pays only for its own modules (the
-handout's, the batch's, Gradescope's, rich's tables). The sandbox's fork server is started by
-``__main__``, the process's entry point, for the verbs that grade, before this module is even imported;
+Each verb imports what it uses when it runs, so that a command pays only for its own modules. The
+sandbox's fork server is started by ``__main__`` for the verbs that grade, before this module is imported;
 ``main`` called from other code leaves it to the first sandboxed run.
 """
 
@@ -121,24 +120,27 @@ def _jobs(text: str) -> int:
     return int(text)
 
 
-def _fraction(text: str) -> float:
+def _number(text: str, allowed, what: str) -> float:
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 0 to 1")
+    if not allowed(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
     return value
+
+
+def _fraction(text: str) -> float:
+    return _number(text, lambda v: 0 <= v <= 1, "a number from 0 to 1")
 
 
 def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
-    return value
+    return _number(text, lambda v: v > 0, "a positive number of seconds")
+
+
+def _add_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
+                        help="wall-clock seconds allowed to each section's run (default: %(default)g)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,8 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="the submission to grade")
     p.add_argument("--json", metavar="FILE", help="also write Gradescope's results.json to FILE")
     p.add_argument("--feedback", metavar="FILE", help="also write the student's feedback (markdown) to FILE")
-    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
-                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    _add_timeout(p)
     p.add_argument("--lang", choices=LANGS, default=default_lang(),
                    help="language of the table, results.json and feedback (default: from the locale, "
                         "%(default)s)")
@@ -180,16 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = verbs.add_parser("prairielearn-run", help="what the entrypoint runs: grade ROOT/student into "
                                                   "ROOT/results/results.json, whatever happens")
     p.add_argument("root", metavar="ROOT", help="PrairieLearn's /grade, or a test's stand-in")
-    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
-                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    _add_timeout(p)
     p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of results.json (default: the one the files were built for)")
     p.set_defaults(run=_prairielearn_run)
     p = verbs.add_parser("gradescope-run", help="what the zip's run_autograder runs: grade ROOT/submission "
                                                 "into ROOT/results/results.json, whatever happens")
     p.add_argument("root", metavar="ROOT", help="Gradescope's /autograder, or a test's stand-in")
-    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
-                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    _add_timeout(p)
     p.add_argument("--lang", choices=LANGS, default=None,
                    help="language of results.json (default: the one the zip was built for)")
     p.set_defaults(run=_gradescope_run)
@@ -200,8 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-j", "--jobs", type=_jobs, default=None,
                    help="submissions graded at once (default: the number of CPUs)")
     p.add_argument("--force", action="store_true", help="grade again the students already graded in OUT")
-    p.add_argument("--timeout", type=_seconds, default=sandbox.Limits.timeout,
-                   help="wall-clock seconds allowed to each section's run (default: %(default)g)")
+    _add_timeout(p)
     p.add_argument("--lang", choices=LANGS, default=default_lang(),
                    help="language of the feedback, results.json and summary (default: from the locale, %(default)s); "
                         "another language regrades nothing")

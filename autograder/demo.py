@@ -13,7 +13,7 @@ DEMO_TIMEOUT = 3.0
 OUTPUT_DIR = REPO_ROOT / "demo_output"
 
 
-def run_demo(examples_dir=EXAMPLES_DIR, out_dir=OUTPUT_DIR, console=None, lang=None):
+def run_demo(examples_dir=EXAMPLES_DIR, out_dir=OUTPUT_DIR, console=None, lang=None, timeout=DEMO_TIMEOUT):
     """Grade the example class with ``grade_all`` (every time: ``force``), print each student's report,
     and leave the gradebook, the summary and each student's results.json and feedback.md in ``out_dir``.
 
@@ -21,7 +21,7 @@ def run_demo(examples_dir=EXAMPLES_DIR, out_dir=OUTPUT_DIR, console=None, lang=N
     """
     console = console or Console()
     lang = lang or default_lang()
-    result = grade_all(examples_dir, out_dir, timeout=DEMO_TIMEOUT, force=True, lang=lang, console=console)
+    result = grade_all(examples_dir, out_dir, timeout=timeout, force=True, lang=lang, console=console)
     reports = [row.report for row in result.rows if row.report is not None]
     for report in reports:
         console.rule(f"{report.student_name} {report.student_id}")

@@ -168,28 +168,20 @@ def _generic(label, got, expected):
     return None
 
 
-def explaining(mistakes, got, x, e, error="", region=""):
-    """The names, in order, of the mistakes among ``mistakes`` that explain the student's arrays, or the
-    exception ``error`` raised in ``region``."""
-    found = []
-    for name in mistakes:
-        try:
-            if MISTAKES[name].explains(got, x, e, error, region):
-                found.append(name)
-        except (KeyError, ValueError, IndexError, TypeError, FloatingPointError):
-            continue                               # the student's arrays do not fit this mistake's shapes
-    return found
-
-
 def diagnose(mistakes, got, x, e, got_key, expected_key, label, error="", region=""):
-    """(the Msg of the first mistake that explains the student's arrays or error, its name) or (None, None).
+    """(the Msg of the first of ``mistakes`` that explains the student's arrays, or the exception ``error``
+    raised in ``region``, and its name) or (None, None).
 
     ``got_key``/``expected_key`` are the first pair that failed; ``label`` is how the student reads it.
     The generic mistakes have no name.
     """
-    found = explaining(mistakes, got, x, e, error, region)
-    if found:
-        return msg(f"mistake:{found[0]}"), found[0]
+    for name in mistakes:
+        try:
+            explained = MISTAKES[name].explains(got, x, e, error, region)
+        except (KeyError, ValueError, IndexError, TypeError, FloatingPointError):
+            continue                               # the student's arrays do not fit this mistake's shapes
+        if explained:
+            return msg(f"mistake:{name}"), name
     if not error and got_key in got and expected_key in e:
         return _generic(label, np.asarray(got[got_key]), np.asarray(e[expected_key])), None
     return None, None

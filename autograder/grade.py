@@ -15,7 +15,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from .judge import ProbeResult, SectionContext, judge_section
 from .load import load_submission, too_large
 from .messages import msg
 from .provenance import loaded_code
-from .report import ERROR, NOT_IMPLEMENTED, NOT_RUN, CheckResult, GradeReport, SectionResult
+from .report import ERROR, NOT_IMPLEMENTED, GradeReport, SectionResult, zero_section
 from .rubric import SECTIONS
 from .runs import run_child
 from .sandbox import Limits, read_results, scratch_root
@@ -48,11 +47,7 @@ def pristine_manifest():
 
 @lru_cache(maxsize=None)
 def _reference_package():
-    from .reference import (activations, computational_graph, fully_connected, grad_check, losses, models,
-                            regularization)
-    return SimpleNamespace(activations=activations, fully_connected=fully_connected, losses=losses,
-                           models=models, grad_check=grad_check, regularization=regularization,
-                           computational_graph=computational_graph)
+    return probes.package("autograder.reference")
 
 
 @lru_cache(maxsize=None)
@@ -75,23 +70,11 @@ def inputs_of(probe):
 
 @lru_cache(maxsize=None)
 def _runner_files(names):
-    """The bytes of ``runner.py`` and of its inputs file for the probes ``names``: the same for every
-    student, so made once per process.
-
-    The inputs are a pickle: the grader writes it and the runner reads it before any student code runs
-    (a pickle loads ten times faster than an .npz); what the child writes back is never unpickled.
-    """
+    """The bytes of ``runner.py`` and of its inputs (``probes.INPUTS``) for the probes ``names``, the same
+    for every student. The inputs are a pickle: the grader writes it and the runner reads it before any
+    student code runs; what the child writes back is never unpickled."""
     inputs = {f"{p}/{k}": np.array(v) for p in names for k, v in inputs_of(p).items()}    # writeable
     return Path(probes.__file__).read_bytes(), pickle.dumps(inputs, protocol=5)
-
-
-def _write_runner(scratch, names):
-    """The child's scratch folder: ``runner.py`` (the probes), ``probes.INPUTS`` for the probes ``names``
-    (a tuple) and an empty ``out/``."""
-    runner, inputs = _runner_files(names)
-    (scratch / "runner.py").write_bytes(runner)
-    (scratch / probes.INPUTS).write_bytes(inputs)
-    (scratch / "out").mkdir()
 
 
 def grade(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT, jobs: int | None = None,
@@ -106,7 +89,7 @@ def grade(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT, jobs: in
     """
     start = time.monotonic()
     loaded = load_submission(path, pristine_manifest())
-    clock = _Clock(max(budget, timeout), Limits(timeout=timeout))
+    clock = Clock(max(budget, timeout), Limits(timeout=timeout))
     oversized = dict(loaded.oversized)
     scratch_root()                        # before the threads: first calls at once would race to make it
     with ThreadPoolExecutor(max_workers=jobs or (os.cpu_count() or 1) + 1) as pool:
@@ -119,7 +102,7 @@ def grade(path: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT, jobs: in
                        isolation=_weakest(i for _, i, _ in graded), flags=tuple(flags))
 
 
-class _Clock:
+class Clock:
     """The submission's time budget, shared by its sections' threads: what the runs took so far."""
 
     def __init__(self, budget, limits):
@@ -160,8 +143,8 @@ def _weakest(isolations):
 
 def grade_section(section, regions, clock, oversized=None):
     """Grade one section in its own sandboxed child: (SectionResult, how the child was isolated, whether
-    its regions build or load code). ``clock``: a ``_Clock``, or the ``Limits`` of a run; ``oversized``:
-    ``{region id: bytes}`` of the regions too large to be parsed (``load.MAX_REGION_BYTES``).
+    its regions build or load code). ``clock``: the submission's ``Clock``; ``oversized``: ``{region id:
+    bytes}`` of the regions too large to be parsed (``load.MAX_REGION_BYTES``).
 
     A section whose regions are all unfilled, hold a region too large to parse, or build or load code by
     their syntax is reported without running anything.
@@ -169,14 +152,17 @@ def grade_section(section, regions, clock, oversized=None):
     texts = {rid: regions[rid] for rid in section.regions if rid in regions}
     big = next((rid for rid in section.regions if rid in (oversized or {})), None)
     if big:
-        return _zero(section, ERROR, too_large(big, oversized[big])), "", False
-    if all(is_unfilled(texts.get(rid, "")) for rid in section.regions):
-        return _not_implemented(section, texts), "", False
+        return zero_section(section, ERROR, too_large(big, oversized[big])), "", False
+    missing = [rid for rid in section.regions if is_unfilled(texts.get(rid, ""))]
+    if len(missing) == len(section.regions):
+        reason = msg("reason:not_implemented", regions=missing[0]) if len(missing) == 1 else \
+            msg("reason:not_implemented_many", regions=", ".join(missing))
+        return zero_section(section, NOT_IMPLEMENTED, reason), "", False
     for rid, text in texts.items():
         what, line = loaded_code(text)
         if what:
             reason = msg("reason:loaded_code", what=what, region=rid, line=line)
-            return _zero(section, ERROR, reason), "", True
+            return zero_section(section, ERROR, reason), "", True
     inputs = {p: inputs_of(p) for p in probes.probes_of(section.name)}
     # The reference's arrays (cached per process) before the child starts: another section's child
     # runs meanwhile, on the other core.
@@ -184,29 +170,17 @@ def grade_section(section, regions, clock, oversized=None):
     with tempfile.TemporaryDirectory(prefix=f"nnhw-{section.name}-", dir=scratch_root()) as scratch:
         scratch = Path(scratch)
         spans = hybrid.build(scratch / probes.PACKAGE, section, texts)
-        _write_runner(scratch, tuple(inputs))
-        limits = clock if isinstance(clock, Limits) else clock.limits_left()
-        outcome = run_child(scratch, "runner.py", [section.name], limits)
+        runner, inputs_file = _runner_files(tuple(inputs))
+        (scratch / "runner.py").write_bytes(runner)
+        (scratch / probes.INPUTS).write_bytes(inputs_file)
+        (scratch / "out").mkdir()
+        outcome = run_child(scratch, "runner.py", [section.name], clock.limits_left())
         raw = read_results(scratch / "out")
-    if not isinstance(clock, Limits):
-        clock.add(outcome.elapsed)
+    clock.add(outcome.elapsed)
     seconds, ending = round(outcome.elapsed, 3), outcome.ending
     if ending.kind == EXITED and ending.code == probes.LOADED_CODE:
-        return _zero(section, ERROR, msg("reason:loaded_code_run"), ending, seconds), outcome.isolation, True
+        return zero_section(section, ERROR, msg("reason:loaded_code_run"), ending, seconds), outcome.isolation, True
     results = {name: ProbeResult.from_child(arrays) for name, arrays in raw.items()}
     ctx = SectionContext(section, texts, ending, hybrid.locator(spans))
     checks = judge_section(ctx, results, reference, inputs)
     return SectionResult(section.name, section.points, checks, ending, seconds), outcome.isolation, False
-
-
-def _not_implemented(section, texts):
-    missing = [rid for rid in section.regions if is_unfilled(texts.get(rid, ""))]
-    reason = msg("reason:not_implemented", regions=missing[0]) if len(missing) == 1 else \
-        msg("reason:not_implemented_many", regions=", ".join(missing))
-    return _zero(section, NOT_IMPLEMENTED, reason)
-
-
-def _zero(section, status, reason, child=NOT_RUN, seconds=0.0):
-    """The section with every check at 0 points, for one ``reason``."""
-    checks = tuple(CheckResult(section.name, c.name, 0.0, c.points, status, reason) for c in section.checks)
-    return SectionResult(section.name, section.points, checks, child, seconds)

@@ -8,6 +8,7 @@ files were edited outside the regions.
 
 import io
 import json
+import stat
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .paths import HANDOUT_DIR, KIT_FILES, REFERENCE_DIR, REPO_ROOT, STUDENT_REA
 from .rubric import SECTIONS
 
 ZIP_TOP = "hw1"                 # the one folder the students' zip unpacks to
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def stub_text(region):
@@ -86,18 +88,24 @@ def build_zip(zip_path, reference_dir=REFERENCE_DIR):
     """The students' zip: ``hw1/`` with the package, the notebook, the scripts and the students' README.
 
     The package comes from ``generate``, not from the working tree, so the zip is always in sync; no
-    file of ``autograder/`` goes in. Entries carry a fixed time, so the same kit gives the same zip.
-    RegionError naming the file when a kit file is missing.
+    file of ``autograder/`` goes in. RegionError naming the file when a kit file is missing.
     """
     kit = {f"{PACKAGE}/{rel}": data for rel, data in generate(reference_dir).items()}
     for name, source in [(name, REPO_ROOT / name) for name in KIT_FILES] + [("README.md", STUDENT_README)]:
         if not source.is_file():
             raise RegionError(source.relative_to(REPO_ROOT), None, "missing: the students' zip needs it")
         kit[name] = source.read_bytes()
+    write_zip(zip_path, {f"{ZIP_TOP}/{name}": (data, 0o644) for name, data in kit.items()})
+
+
+def write_zip(path, files):
+    """Write ``{name: (bytes, permission bits)}`` as the zip ``path``, atomically: members sorted, with a
+    fixed time, so that the same files give the same bytes."""
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in sorted(kit.items()):
-            info = zipfile.ZipInfo(f"{ZIP_TOP}/{name}", (1980, 1, 1, 0, 0, 0))
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            z.writestr(info, data)
-    write_atomically(zip_path, buf.getvalue())
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, (data, mode) in sorted(files.items()):
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            # unzip restores these bits: a script must be executable once unpacked.
+            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, (stat.S_IFREG | mode) << 16
+            archive.writestr(info, data)
+    write_atomically(path, buf.getvalue())

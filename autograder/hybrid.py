@@ -25,11 +25,7 @@ def reference_modules():
     return {p.name: read_source(p) for p in sorted(REFERENCE_DIR.glob("*.py"))}
 
 
-def section_of(region_id):
-    for s in SECTIONS:
-        if region_id in s.regions:
-            return s.name
-    raise KeyError(f"region {region_id} belongs to no section of the rubric")
+SECTION_OF = {rid: s.name for s in SECTIONS for rid in s.regions}      # region id -> its section's name
 
 
 @dataclass(frozen=True)
@@ -55,11 +51,8 @@ def build(package_dir, section, student_texts):
         if module.bytecode is not None:
             (package_dir / (module.name[:-3] + ".pyc")).write_bytes(module.bytecode)
             continue
-        if not module.regions:
-            (package_dir / module.name).write_text(module.text, encoding="utf-8")
-            continue
         texts = {r.id: student_texts.get(r.id) or stub_text(r) for r in module.regions}
-        source = splice(module.text, module.name[:-3], texts, regions=module.regions)
+        source = splice(module.text, module.name[:-3], texts, regions=module.regions) if texts else module.text
         (package_dir / module.name).write_text(source, encoding="utf-8")
         spans += _spans(module, texts)
     return spans
@@ -82,16 +75,13 @@ class _Module:
 
 @lru_cache(maxsize=None)
 def _plan(section):
-    """The section's package as ``_Module``s, once per grader process: all but the student's texts.
-
-    Parsing and splicing the reference's modules is the same for every student; done per section per
-    submission, it was most of the grader's own time.
-    """
+    """The section's package as ``_Module``s, once per grader process: all but the student's texts, which
+    is the same for every student."""
     plan = []
     for name, source in reference_modules().items():
         module = name[:-3]
         regions = _reference_regions(name)
-        owners = {r.id: section_of(r.id) for r in regions}
+        owners = {r.id: SECTION_OF[r.id] for r in regions}
         if any(owner in section.needs for owner in owners.values()):
             assert section.name not in owners.values(), f"{name} mixes graded and needed regions"
             hybrid = splice(source, module, {r.id: stub_text(r) for r in regions

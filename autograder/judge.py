@@ -13,10 +13,10 @@ from .compare import close, describe, gradient_close, max_error, summary
 from .diagnose import MISTAKES, diagnose
 from .messages import ending as ending_msg
 from .messages import msg
+from .render.text import escaped
 from .report import ERROR, FAILED, NOT_IMPLEMENTED, NOTE, PASSED, CheckResult, Evidence, Location
 from .rubric import GRADIENT, VECTORISED, key_inputs, key_label
 
-ERROR_CHARS = probes.ERROR_CHARS          # of what the child says: all of it a student is shown
 SHOWN_LINES, SHOWN_CHARS = 40, 200         # the most of a region's lines, and of a line, a feedback shows
 
 
@@ -33,7 +33,7 @@ class ProbeResult:
     @classmethod
     def from_child(cls, arrays):
         """Read the runner's bookkeeping entries defensively: the child is untrusted, and its text is cut
-        to ``ERROR_CHARS`` here, where the parent reads it."""
+        to ``probes.ERROR_CHARS`` (all of it a student is shown) here, where the parent reads it."""
         arrays = dict(arrays)
         try:
             status = int(np.asarray(arrays.pop("__status__")).reshape(()))
@@ -49,8 +49,8 @@ class ProbeResult:
 
 def _text(array):
     try:
-        data = bytes(np.asarray(array).ravel()[:4 * ERROR_CHARS].astype(np.uint8))    # 4: UTF-8's longest
-        return data.decode("utf-8", "replace")[:ERROR_CHARS]
+        data = bytes(np.asarray(array).ravel()[:4 * probes.ERROR_CHARS].astype(np.uint8))    # 4: UTF-8's longest
+        return data.decode("utf-8", "replace")[:probes.ERROR_CHARS]
     except (ValueError, TypeError, OverflowError):
         return ""
 
@@ -86,8 +86,7 @@ class SectionContext:
 def _shown(line):
     """A line of a region as a feedback shows it, so that its size is what a report holds: tabs expanded,
     control characters escaped, at most ``SHOWN_CHARS`` characters."""
-    line = line[:SHOWN_CHARS].replace("\t", "    ")
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)[:SHOWN_CHARS]
+    return escaped(line[:SHOWN_CHARS].replace("\t", "    "))[:SHOWN_CHARS]
 
 
 def judge_section(ctx, results, expected, inputs):
@@ -100,24 +99,21 @@ def judge_section(ctx, results, expected, inputs):
     # The child's arrays may hold inf or 1e300: comparing them must not spray the TA's terminal with
     # overflow warnings; non-finite values are reported by ``describe``.
     with np.errstate(all="ignore"):
-        return _judge_checks(ctx, results, expected, inputs)
-
-
-def _judge_checks(ctx, results, expected, inputs):
-    checks = []
-    for check in ctx.section.checks:
-        if check.kind == VECTORISED:
-            gate = next(c for c in checks if c.name == check.after)
-            checks.append(_vectorised(ctx, check, gate))
-            continue
-        result = _probe_check(ctx, check, results.get(check.probe), expected[check.probe], inputs[check.probe])
-        if result.status == FAILED and check.is_backward:
-            forward_failed = [r.name for c, r in zip(ctx.section.checks, checks)
-                              if c.kind != VECTORISED and not c.is_backward and not c.note and r.status != PASSED]
-            result = replace(result, consistency=_consistency(check, results[check.probe], forward_failed))
-        if check.note and not check.points and result.status in (FAILED, ERROR):
-            result = replace(result, status=NOTE)
-        checks.append(result)
+        checks = []
+        for check in ctx.section.checks:
+            if check.kind == VECTORISED:
+                gate = next(c for c in checks if c.name == check.after)
+                checks.append(_vectorised(ctx, check, gate))
+                continue
+            result = _probe_check(ctx, check, results.get(check.probe), expected[check.probe],
+                                  inputs[check.probe])
+            if result.status == FAILED and check.is_backward:
+                forward_failed = [r.name for c, r in zip(ctx.section.checks, checks)
+                                  if c.kind != VECTORISED and not c.is_backward and not c.note and r.status != PASSED]
+                result = replace(result, consistency=_consistency(check, results[check.probe], forward_failed))
+            if check.note and not check.points and result.status in (FAILED, ERROR):
+                result = replace(result, status=NOTE)
+            checks.append(result)
     return tuple(checks)
 
 
@@ -215,7 +211,7 @@ ERROR_HINTS = (
 
 def _raised(ctx, check, result):
     error = " ".join(result.error.split())
-    error = re.sub(r" \([\w.]+, line \d+\)$", "", error)[:ERROR_CHARS]    # the hybrid's line, not theirs
+    error = re.sub(r" \([\w.]+, line \d+\)$", "", error)[:probes.ERROR_CHARS]    # the hybrid's line, not theirs
     words, region, line = ctx.locate(result.where) if result.where else ("", None, None)
     if not result.where and "not an array of numbers" in error:
         # The region returned (or stored) something that is not an array: point at its return.

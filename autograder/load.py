@@ -151,15 +151,6 @@ def _find_markdown(files, notices):
     return found[0][1]
 
 
-@dataclass
-class _Loaded:
-    regions: dict
-    notices: list
-    name: str | None = None
-    student_id: str | None = None
-    oversized: dict = None
-
-
 def _from_package(files, folder, manifest):
     """Regions of the package in ``folder``, through the one parser on a flat private copy."""
     prefix = f"{folder}/" if folder else ""
@@ -196,7 +187,7 @@ def _from_package(files, folder, manifest):
         changed = problem.message.startswith(CHANGED_OUTSIDE)
         notices.append(msg("notice:changed_outside", where=problem.path) if changed else str(problem))
     regions = {rid: _whole_lines(region.text) for rid, region in collected.regions.items()}
-    return _Loaded(regions, notices, oversized=oversized)
+    return LoadedSubmission("", regions, tuple(notices), oversized=tuple(sorted(oversized.items())))
 
 
 def _from_markdown(data, shown, manifest):
@@ -226,25 +217,25 @@ def _from_markdown(data, shown, manifest):
     if missing:
         notices.append(msg("notice:missing_regions", where=shown, kind=msg(f"noun:{plural(len(missing), 'region')}"),
                            regions=", ".join(missing)))
-    return _Loaded(regions, notices, sub.name.strip() or None, sub.student_id.strip() or None, oversized)
+    return LoadedSubmission("", regions, tuple(notices), sub.name.strip() or None, sub.student_id.strip() or None,
+                            tuple(sorted(oversized.items())))
 
 
 def _finish(label, loaded, notices, name_candidates):
-    name, student_id = loaded.name, loaded.student_id
+    name, student_id = loaded.student_name, loaded.student_id
     if name is None or student_id is None:
         for candidate in name_candidates:
             match = _UPLOAD_NAME.fullmatch(candidate)
             if match:
                 name, student_id = name or match["name"], student_id or match["id"]
                 break
-    oversized = tuple(sorted((loaded.oversized or {}).items()))
-    notices = notices + loaded.notices + [too_large(rid, size) for rid, size in oversized]
+    notices = [*notices, *loaded.notices, *(too_large(rid, size) for rid, size in loaded.oversized)]
     # The report's size is bounded whatever the submission holds: so many notices, of so many characters.
     shown = [_capped(n) for n in notices[:MAX_NOTICES]]
     if len(notices) > MAX_NOTICES:
         shown.append(msg("notice:more", count=len(notices) - MAX_NOTICES))
     return LoadedSubmission(label, loaded.regions, tuple(shown), name and one_line(name, NAME_CHARS),
-                            student_id and one_line(student_id, NAME_CHARS), oversized)
+                            student_id and one_line(student_id, NAME_CHARS), loaded.oversized)
 
 
 def _capped(notice):
@@ -307,5 +298,3 @@ def _name_candidates(path):
 def _whole_lines(text):
     """A region's text always ends in a newline, so splicing it never glues a line to the END marker."""
     return text if not text or text.endswith("\n") else text + "\n"
-
-

@@ -16,11 +16,13 @@ Every probe ``run(pkg, x, out)`` reads its inputs from ``x`` and writes arrays i
 so what was computed before an exception is kept. ``pkg`` has the package's modules as attributes.
 """
 
+import importlib
 import os
 import pickle
 import sys
 import traceback
 from collections import OrderedDict
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -84,22 +86,18 @@ def _fresh(value):
 
 class _Outputs(dict):
     """A probe's outputs, copied as they are stored: a later in-place ``+=`` in the student's code
-    must not rewrite what an earlier call returned. What cannot be an array is kept as it is, for
+    must not rewrite what an earlier call returned. Each becomes an array of numbers in its own dtype
+    (bool, integer or float: the feedback names it), else float64; what cannot is kept as it is, for
     ``run_probe`` to report."""
 
     def __setitem__(self, key, value):
-        try:
-            value = _numbers(value) if value is not None else value
-        except (TypeError, ValueError):
-            pass
+        if value is not None:                     # np.array(None, float) would be a silent NaN
+            try:
+                array = np.array(value, copy=True)
+                value = array if array.dtype.kind in "biuf" else np.array(value, dtype=np.float64, copy=True)
+            except (TypeError, ValueError):
+                pass
         super().__setitem__(key, value)
-
-
-def _numbers(value):
-    """A copy of ``value`` as an array of numbers in its own dtype (bool, integer or float: the feedback
-    names it), anything else as float64; raises TypeError or ValueError when it is not numbers."""
-    array = np.array(value, copy=True)
-    return array if array.dtype.kind in "biuf" else np.array(value, dtype=np.float64, copy=True)
 
 
 # --- activations ------------------------------------------------------------------------------------
@@ -112,8 +110,8 @@ def _elementwise_inputs(rng):
             "Z2": _off_kink(rng, (4, 5)), "dY2": rng.normal(size=(4, 5)), "dYk": np.ones((3, 4))}
 
 
-def _activation_forward(cls, x, out):
-    for key in ("Z", "Z1", "Zk", "Zbig"):
+def _activation_forward(cls, x, out, keys=("Z", "Z1", "Zk", "Zbig")):
+    for key in keys:
         out["Y" + key[1:]] = cls().forward(_fresh(x[key]))
 
 
@@ -165,8 +163,7 @@ def _softmax_inputs(rng):
 
 @probe("SoftMax", _softmax_inputs)
 def softmax_forward(pkg, x, out):
-    for key in ("Z", "Z1", "Zbig"):
-        out["Y" + key[1:]] = pkg.activations.SoftMax().forward(_fresh(x[key]))
+    _activation_forward(pkg.activations.SoftMax, x, out, ("Z", "Z1", "Zbig"))
 
 
 @probe("SoftMax", _softmax_inputs)
@@ -182,13 +179,14 @@ def _fc_inputs(rng):
             "dY": rng.normal(size=(6, 3)), "X2": rng.normal(size=(2, 4)), "dY2": rng.normal(size=(2, 3))}
 
 
-def _fc_layer(pkg, x, activation="tanh"):
-    """A layer with the probe's W and b set directly, so its checks do not depend on ``_init_parameters``."""
-    layer = pkg.fully_connected.FullyConnected(x["W"].shape[1], activation)
-    layer.n_in = x["W"].shape[0]
-    layer.parameters = OrderedDict({"W": _fresh(x["W"]), "b": _fresh(x["b"])})
-    layer.gradients = OrderedDict({"W": np.zeros_like(x["W"]), "b": np.zeros_like(x["b"])})
-    layer.cache = OrderedDict()
+def _fc_layer(pkg, x, activation="tanh", i=""):
+    """A layer with the probe's ``W{i}`` and ``b{i}`` set directly, so its checks do not depend on
+    ``_init_parameters``."""
+    W, b = x[f"W{i}"], x[f"b{i}"]
+    layer = pkg.fully_connected.FullyConnected(W.shape[1], activation)
+    layer.n_in = W.shape[0]
+    layer.parameters = OrderedDict({"W": _fresh(W), "b": _fresh(b)})
+    layer.gradients = OrderedDict({"W": np.zeros_like(W), "b": np.zeros_like(b)})
     return layer
 
 
@@ -235,7 +233,7 @@ def fc_backward(pkg, x, out):
     out["dW"], out["db"] = layer.gradients["W"], layer.gradients["b"]
     out["dY_after"] = dY
     layer.forward(_fresh(x["X2"]))
-    out["dX2"] = layer.backward(_fresh(x["dY2"]))
+    layer.backward(_fresh(x["dY2"]))
     out["dW2"], out["db2"] = layer.gradients["W"], layer.gradients["b"]
     layer = _fc_layer(pkg, x)
     X = _fresh(x["X"])
@@ -286,16 +284,10 @@ def _model_inputs(rng):
             "W2": rng.normal(scale=0.8, size=(5, 3)), "b2": rng.normal(scale=0.5, size=(1, 3))}
 
 
-def _two_layer(pkg, x):
-    layers = []
+def _two_layer(pkg, x, weight_decay=0.0):
     # tanh, not relu: the Model section is graded without any activation region of the reference.
-    for i, activation in ((1, "tanh"), (2, "identity")):
-        layer = pkg.fully_connected.FullyConnected(x[f"W{i}"].shape[1], activation)
-        layer.n_in = x[f"W{i}"].shape[0]
-        layer.parameters = OrderedDict({"W": _fresh(x[f"W{i}"]), "b": _fresh(x[f"b{i}"])})
-        layer.gradients = OrderedDict({"W": np.zeros_like(x[f"W{i}"]), "b": np.zeros_like(x[f"b{i}"])})
-        layers.append(layer)
-    return pkg.models.NeuralNetwork(layers, "cross_entropy")
+    layers = [_fc_layer(pkg, x, "tanh", 1), _fc_layer(pkg, x, "identity", 2)]
+    return pkg.models.NeuralNetwork(layers, "cross_entropy", weight_decay=weight_decay)
 
 
 @probe("Model", _model_inputs)
@@ -318,11 +310,6 @@ def model(pkg, x, out):
 L2_DECAY = 0.1                      # the lambda of the L2 probes
 
 
-def _l2_network(pkg, x):
-    """The Model probes' two-layer network, with weight decay."""
-    return pkg.models.NeuralNetwork(_two_layer(pkg, x).layers, "cross_entropy", weight_decay=L2_DECAY)
-
-
 @probe("L2", _model_inputs)
 def l2_terms(pkg, x, out):
     reg = pkg.regularization
@@ -338,11 +325,11 @@ def l2_terms(pkg, x, out):
 
 @probe("L2", _model_inputs)
 def l2_model(pkg, x, out):
-    net = _l2_network(pkg, x)
+    net = _two_layer(pkg, x, L2_DECAY)
     out["loss"] = net.loss_and_gradients(_fresh(x["X"]), _fresh(x["Y"]))
     for i, layer in enumerate(net.layers, start=1):
         out[f"dW{i}"], out[f"db{i}"] = layer.gradients["W"], layer.gradients["b"]
-    net = _l2_network(pkg, x)
+    net = _two_layer(pkg, x, L2_DECAY)
     for i, layer in enumerate(net.layers, start=1):
         for name in ("W", "b"):
             f = lambda _: net.evaluate(_fresh(x["X"]), x["Y"])[0]   # noqa: E731  (the loss with the penalty)
@@ -420,14 +407,8 @@ def run_probe(name, pkg, x):
         status, error, where = NOT_IMPLEMENTED, str(e), _where(e)
     except BaseException as e:                    # SystemExit and KeyboardInterrupt too: report, go on
         status, error, where = RAISED, f"{type(e).__name__}: {e}", _where(e)
-    arrays, bad = {}, []
-    for key, value in out.items():
-        try:
-            if value is None:                     # np.array(None, float) would be a silent NaN
-                raise TypeError
-            arrays[key] = _numbers(value)
-        except BaseException:
-            bad.append(f"{key} is {type(value).__name__}, not an array of numbers")
+    arrays = {k: v for k, v in out.items() if isinstance(v, np.ndarray) and v.dtype.kind in "biuf"}
+    bad = [f"{k} is {type(v).__name__}, not an array of numbers" for k, v in out.items() if k not in arrays]
     if bad and status == OK:
         status, error = RAISED, "; ".join(bad)
     return arrays, status, error[:ERROR_CHARS], where
@@ -497,13 +478,9 @@ def guard():
     sys.addaudithook(hook)
 
 
-class _Package:
-    """The package's modules as attributes, imported on first use."""
-
-    def __init__(self, package):
-        import importlib
-        for module in MODULES:
-            setattr(self, module, importlib.import_module(f"{package}.{module}"))
+def package(name):
+    """The package ``name`` (the student's hybrid, or the reference) with its modules as attributes."""
+    return SimpleNamespace(**{module: importlib.import_module(f"{name}.{module}") for module in MODULES})
 
 
 def main(*names):
@@ -515,7 +492,7 @@ def main(*names):
         inputs = pickle.load(stream)
     os.makedirs("out", exist_ok=True)
     try:
-        pkg, failure = _Package(PACKAGE), None
+        pkg, failure = package(PACKAGE), None
     except BaseException as e:                    # a syntax error in a region, for one
         pkg, failure = None, (RAISED, f"{type(e).__name__}: {e}"[:ERROR_CHARS], _where(e))
     guard()

@@ -98,16 +98,20 @@ class SectionResult:
         return self.child is not NOT_RUN and not self.child.ok
 
 
+def zero_section(section, status, reason, child=NOT_RUN, seconds=0.0):
+    """The ``rubric.Section`` with every check at 0 points, for one ``reason``."""
+    checks = tuple(CheckResult(section.name, c.name, 0.0, c.points, status, reason) for c in section.checks)
+    return SectionResult(section.name, section.points, checks, child, seconds)
+
+
 @dataclass(frozen=True)
 class GradeReport:
     """Everything the grader found about one submission.
 
     ``notices`` are submission-level lines for the student and the TA (code changed outside the regions
-    and ignored, a region that could not be read, ...). ``execution_time`` is the only field that
-    differs between two gradings of the same submission. ``isolation`` is for the TA alone: the
-    terminal shows it, the student's files do not. ``flags`` too: what a TA should look at, as Msgs
-    ("loaded code in ReLU", "slow: 27.4 s of its 30 s"), shown in the terminal and the gradebook; a
-    section's reason tells the student.
+    and ignored, a region that could not be read, ...). ``isolation`` and ``flags`` are for the TA alone:
+    the terminal and the gradebook show them, the student's files do not; ``flags`` are Msgs of what a
+    TA should look at ("loaded code in ReLU", "slow: 27.4 s of its 30 s").
     """
 
     submission: str

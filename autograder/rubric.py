@@ -1,8 +1,5 @@
 """The rubric: sections, their regions, their checks and their points. The one place points are defined.
 
-Points follow the handout: ReLU 2, FullyConnected 4, SoftMax 2, CrossEntropy 1, Model 1 (10 in all);
-Sigmoid is a practice section graded for feedback with 0 points.
-
 A check compares the student's arrays from one probe (``probes.py``) with the reference's: a "values"
 check with ``rtol = 1e-5``, a "gradient" check by relative error below 1e-6 against the reference's
 central-difference gradient (computed in the trusted parent, never in the child). A "vectorised" check

@@ -1,15 +1,12 @@
-"""The grader's runs in the sandbox: ``run_child`` and ``warm_up`` with what the grader knows of them.
+"""The grader's runs in the sandbox: ``run_child`` and ``warm_up``, told for every run what the sandbox
+cannot know of the grader's files:
 
-The sandbox knows nothing of the grader's files; this module tells it, for every run:
-
-* ``PRIVATE``: the repository, of which a run must see nothing (the reference solution, the tests), even
-  where the folder of its Python would show it;
+* ``PRIVATE``: the repository, of which a run must see nothing (the reference solution, the tests);
 * ``PRELOAD``: the modules the probes' runner and the handout's modules import beyond NumPy, which the
-  fork server imports once instead of in every run;
-* ``precompiled()``: the trusted sources every run executes as they are (the probes, copied into each
-  scratch folder as ``runner.py``, and the handout's modules, in every hybrid package), which the fork
-  server compiles once. A run could read them from the server's memory it shares: never name a file
-  here that runs are not shown anyway (the reference).
+  fork server imports once;
+* ``precompiled()``: the trusted sources every run executes as they are (the probes, copied as
+  ``runner.py``, and the handout's modules), which the fork server compiles once. A run could read them
+  from the server's memory it shares: never name a file here that runs are not shown anyway.
 
 Importing it costs nothing beyond ``os``: ``__main__`` calls ``warm_up`` before anything else.
 """

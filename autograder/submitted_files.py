@@ -61,8 +61,6 @@ class SubmittedFiles:
         limit = min(MAX_FILE_BYTES, self.budget)
         try:
             data = self.read_handle(self.handles[rel], limit)
-        except _TooLarge:
-            data = None
         except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as e:
             raise Unread(f"cannot be read ({_reason(e)})") from None
         if data is None or len(data) > limit:
@@ -83,10 +81,6 @@ class SubmittedFiles:
 
 class Unread(Exception):
     """A file that is not read, and why."""
-
-
-class _TooLarge(Exception):
-    """A member whose declared size already exceeds the cap: it is never decompressed."""
 
 
 def folder_files(root, label):
@@ -145,8 +139,8 @@ def zip_files(archive, label):
 
 
 def _read_member(archive, info, limit):
-    if info.file_size > limit:
-        raise _TooLarge()
+    if info.file_size > limit:                # never decompressed: too large by its own header already
+        return None
     with archive.open(info) as member:       # reading at most limit + 1 bytes bounds a lying header too
         return member.read(limit + 1)
 

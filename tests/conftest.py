@@ -26,3 +26,13 @@ def reference_kit(tmp_path):
 def stub_kit(tmp_path):
     """A kit whose hw1_student is the handout as generated: every region raises NotImplementedError."""
     return make_kit(tmp_path, HANDOUT_DIR)
+
+
+@pytest.fixture
+def no_pictures(monkeypatch):
+    """grade-all's summary pictures (``batch.summary``) drawn as empty PNGs: for tests of what a class run
+    grades and keeps, which need not wait for matplotlib. The generated class of tests/test_batch.py is
+    summarised with its real pictures."""
+    from autograder.batch import summary
+
+    monkeypatch.setattr(summary, "_png", lambda figure: b"\x89PNG\r\n\x1a\n")

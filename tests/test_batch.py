@@ -267,7 +267,7 @@ def test_report_io_refuses_what_is_not_a_report(text, words):
 
 # --- resume ---------------------------------------------------------------------------------------------
 
-def test_a_batch_killed_with_sigkill_resumes_without_regrading_or_losing_a_row(tmp_path, monkeypatch):
+def test_a_batch_killed_with_sigkill_resumes_without_regrading_or_losing_a_row(tmp_path, monkeypatch, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     names = small_class(folder, 4, reference_regions())
     command = [sys.executable, "-m", "autograder", "grade-all", str(folder), "--out", str(out), "-j", "1",
@@ -298,7 +298,7 @@ def test_a_batch_killed_with_sigkill_resumes_without_regrading_or_losing_a_row(t
     assert [row["total"] for row in rows] == [points(FULL)] * len(names), f"every row present and full: {rows}"
 
 
-def test_a_changed_submission_is_graded_again_and_force_grades_all(tmp_path, monkeypatch):
+def test_a_changed_submission_is_graded_again_and_force_grades_all(tmp_path, monkeypatch, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     names = small_class(folder, 3)
     grade_all(folder, out, jobs=1)
@@ -315,7 +315,7 @@ def test_a_changed_submission_is_graded_again_and_force_grades_all(tmp_path, mon
     assert sorted(name for name, _ in spy.calls) == names, f"another timeout is another grader: {spy.calls}"
 
 
-def test_a_corrupt_report_json_means_graded_again(tmp_path, monkeypatch):
+def test_a_corrupt_report_json_means_graded_again(tmp_path, monkeypatch, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     names = small_class(folder, 2)
     grade_all(folder, out, jobs=1)
@@ -325,7 +325,7 @@ def test_a_corrupt_report_json_means_graded_again(tmp_path, monkeypatch):
     assert [name for name, _ in spy.calls] == [names[0]], f"the corrupt one is graded again: {spy.calls}"
 
 
-def test_another_language_regrades_nothing_and_renders_every_student_again(tmp_path, monkeypatch):
+def test_another_language_regrades_nothing_and_renders_every_student_again(tmp_path, monkeypatch, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     small_class(folder, 2)
     grade_all(folder, out, jobs=1, lang="en")
@@ -345,7 +345,7 @@ def test_another_language_regrades_nothing_and_renders_every_student_again(tmp_p
         f"back to English, still nothing graded: {spy.calls}"
 
 
-def test_only_regrades_the_students_named_and_no_one_else(tmp_path, monkeypatch, capsys):
+def test_only_regrades_the_students_named_and_no_one_else(tmp_path, monkeypatch, capsys, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     names = small_class(folder, 3)
     grade_all(folder, out, jobs=1)
@@ -367,7 +367,7 @@ def test_only_regrades_the_students_named_and_no_one_else(tmp_path, monkeypatch,
     assert err.count("\n") == 1 and "9999" in err, f"one line naming the unknown id: {err!r}"
 
 
-def test_a_folder_is_removed_once_its_id_is_shared_and_a_tas_own_is_kept(tmp_path):
+def test_a_folder_is_removed_once_its_id_is_shared_and_a_tas_own_is_kept(tmp_path, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     small_class(folder, 1)
     grade_all(folder, out, jobs=1)
@@ -385,7 +385,7 @@ def test_a_folder_is_removed_once_its_id_is_shared_and_a_tas_own_is_kept(tmp_pat
 
 # --- one entry never stops the batch --------------------------------------------------------------------
 
-def test_an_unexpected_error_in_one_entry_is_its_row_only(tmp_path, monkeypatch):
+def test_an_unexpected_error_in_one_entry_is_its_row_only(tmp_path, monkeypatch, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     names = small_class(folder, 3)
     spy = GradeSpy(monkeypatch, fail_on=names[1])
@@ -398,7 +398,7 @@ def test_an_unexpected_error_in_one_entry_is_its_row_only(tmp_path, monkeypatch)
     assert result.count("error") == 1, result.summary_line()
 
 
-def test_bad_entries_become_rows_with_a_reason(tmp_path):
+def test_bad_entries_become_rows_with_a_reason(tmp_path, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     folder.mkdir()
     (folder / "dangling_4001_hw1_student").symlink_to(tmp_path / "nowhere")
@@ -437,7 +437,7 @@ def test_bad_entries_become_rows_with_a_reason(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads a folder whatever its mode")
-def test_an_unreadable_entry_is_a_row_with_its_reason(tmp_path):
+def test_an_unreadable_entry_is_a_row_with_its_reason(tmp_path, no_pictures):
     folder, out = tmp_path / "uploads", tmp_path / "out"
     names = small_class(folder, 2)
     (folder / names[0]).chmod(0)
@@ -449,7 +449,7 @@ def test_an_unreadable_entry_is_a_row_with_its_reason(tmp_path):
     assert row.entry.status == "error" and "cannot be read" in row.entry.reason, row.entry
 
 
-def test_an_entry_that_fails_to_read_is_a_row_with_its_reason(tmp_path, monkeypatch):
+def test_an_entry_that_fails_to_read_is_a_row_with_its_reason(tmp_path, monkeypatch, no_pictures):
     """What a chmod 000 entry does where the tests run as root (who reads it anyway)."""
     folder, out = tmp_path / "uploads", tmp_path / "out"
     names = small_class(folder, 2)

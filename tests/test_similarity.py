@@ -144,7 +144,7 @@ def fake_grade(path, **options):
     return ungraded_report(path, "fake", time.monotonic())
 
 
-def test_grade_all_flags_the_copy_among_honest_students(tmp_path, monkeypatch, capsys):
+def test_grade_all_flags_the_copy_among_honest_students(tmp_path, monkeypatch, capsys, no_pictures):
     monkeypatch.setattr(autograder.grade, "grade", fake_grade)
     folder, out = tmp_path / "uploads", tmp_path / "out"
     folder.mkdir()

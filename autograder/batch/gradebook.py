@@ -23,16 +23,15 @@ NOTE_LIMIT = 300                    # characters; the student's feedback.md has 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def columns():
-    return ["name", "id", "entry", *(s.name for s in SECTIONS), "total", "status", "flags", "seconds", "similarity",
-            "similar to", "note"]
+COLUMNS = ["name", "id", "entry", *(s.name for s in SECTIONS), "total", "status", "flags", "seconds", "similarity",
+           "similar to", "note"]
 
 
 def write_gradebook(path, rows, best=None):
     """Write the gradebook of ``rows`` (already in gradebook order) to ``path`` atomically; ``best``: {entry
     label: its most similar ``similarity.Pair``}. Returns ``path``."""
     best = best or {}
-    return write_table(path, columns(), [_cells(row, best.get(row.entry.label)) for row in rows])
+    return write_table(path, COLUMNS, [_cells(row, best.get(row.entry.label)) for row in rows])
 
 
 def write_table(path, header, rows):

@@ -78,7 +78,8 @@ def _plan(entries, out, grader, force, only):
             reason = one_line(f"{e.path}: cannot be read ({error.strerror or error})")
             planned.append(replace(e, status=ERROR, reason=reason))
             continue
-        done = store.is_done(out / e.key, fingerprint, grader)
+        stored = store.load(out / e.key)
+        done = stored is not None and (stored.entry_fingerprint, stored.grader_fingerprint) == (fingerprint, grader)
         if only is not None and e.student_id not in only:
             planned.append(replace(e, status=GRADED) if done else
                            replace(e, reason="not graded yet: this run graded only the ids given to --only"))

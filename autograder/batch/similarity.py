@@ -28,6 +28,7 @@ from ..handout import stub_text
 from ..load import SubmissionError, load_submission
 from ..paths import REFERENCE_DIR
 from ..rubric import SECTIONS
+from ..render.text import escaped
 from .gradebook import text_cell, who, write_table
 
 NOISE = 20              # characters of tokenised code: shorter matches are idioms (``V=V@V+V``), not copies
@@ -144,7 +145,7 @@ def side_by_side(left, right, width=60):
     with "…", control characters shown escaped, the handout's hint lines left out (they are not compared)."""
     def cells(text):
         lines = [ln.replace("\t", "    ") for ln in text.rstrip("\n").split("\n") if ln.strip() not in _hints()]
-        return ["".join(c if c.isprintable() else repr(c)[1:-1] for c in ln) for ln in lines]
+        return [escaped(ln) for ln in lines]
 
     def fit(line):
         cols = lambda text: sum(_width(c) for c in text)        # noqa: E731

@@ -73,12 +73,6 @@ def load(folder):
         return None
 
 
-def is_done(folder, entry_fingerprint, grader_fingerprint):
-    stored = load(folder)
-    return stored is not None and (stored.entry_fingerprint, stored.grader_fingerprint) == \
-        (entry_fingerprint, grader_fingerprint)
-
-
 def entry_fingerprint(path):
     """SHA-256 of an entry: a file's bytes, or a folder's relative paths, sizes and bytes.
 
@@ -155,4 +149,3 @@ def save_index(out, entries):
     records = [{"entry": e.label, "name": e.name, "id": e.student_id, "key": e.key, "status": e.status,
                 "reason": e.reason, "duplicates": list(e.duplicates)} for e in entries]
     write_atomically(Path(out) / INDEX, json.dumps(records, ensure_ascii=False, indent=1) + "\n")
-

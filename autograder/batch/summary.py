@@ -11,7 +11,6 @@ ships have no Chinese), the markdown is in the TA's language.
 """
 
 import io
-import re
 import statistics
 from collections import Counter
 
@@ -22,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 from regions import write_atomically
 
 from ..messages import msg, text
-from ..render.text import check_title, markdown, out_of, points, section_name
+from ..render.text import check_title, fence, markdown, out_of, points, section_name
 from ..report import NOT_IMPLEMENTED, PASSED
 from ..rubric import SECTIONS
 from .entries import ERROR, SKIPPED
@@ -154,8 +153,8 @@ def _similar(pairs, threshold, t):
         lines += [f"### {markdown(t('summary:similarity_pair', score=f'{pair.score:.2f}', a=a, b=b))}", ""]
         for rid in pair.shared:
             code = side_by_side(f"# {a}\n{pair.code_a[rid]}", f"# {b}\n{pair.code_b[rid]}")
-            fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", "\n".join(code))), default=0))
-            lines += [f"{markdown(rid)}:", "", f"{fence}text", *code, fence, ""]
+            ticks = fence(code)
+            lines += [f"{markdown(rid)}:", "", f"{ticks}text", *code, ticks, ""]
     return lines
 
 

@@ -10,20 +10,13 @@ Its members, at the top (Gradescope looks for ``setup.sh`` and ``run_autograder`
     regions.py          the one region parser, which the grader imports
     loop_check.py       the vectorisation check, which the grader imports
     autograder/...      the grader with the reference solution (never the students' handout, nor tests/)
-
-The same working tree gives the same bytes: members are sorted and carry a fixed time and mode.
 """
 
 import importlib.metadata
-import io
 import json
-import stat
-import zipfile
 from pathlib import Path
 
-from regions import write_atomically
-
-from ..handout import _shipped
+from ..handout import _shipped, write_zip
 from ..paths import REPO_ROOT
 from .run import SETTINGS
 
@@ -33,20 +26,15 @@ REQUIREMENTS = "requirements.txt"
 # shipped code's imports and holds this list to them). matplotlib is only for the students' training;
 # pyseccomp is the sandbox's syscall filter, the one layer Gradescope's and PrairieLearn's containers allow.
 RUNTIME_DEPENDENCIES = ("numpy", "rich", "pyseccomp")
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _HERE = Path(__file__).parent
-
-
-def requirements():
-    """``requirements.txt``: each runtime dependency pinned to the version this Python has, so that
-    Gradescope runs what the project's tests ran."""
-    return "".join(f"{name}=={importlib.metadata.version(name)}\n" for name in RUNTIME_DEPENDENCIES)
 
 
 def grader_files(lang="en", visibility="visible"):
     """``{name: (bytes, permission bits)}``: the requirements, the settings, the grader (Gradescope's zip
     and PrairieLearn's course files both hold them)."""
-    files = {REQUIREMENTS: (requirements().encode("utf-8"), 0o644),
+    # Each runtime dependency pinned to the version this Python has: Gradescope runs what the tests ran.
+    pins = "".join(f"{name}=={importlib.metadata.version(name)}\n" for name in RUNTIME_DEPENDENCIES)
+    files = {REQUIREMENTS: (pins.encode("utf-8"), 0o644),
              SETTINGS: (json.dumps({"lang": lang, "visibility": visibility}).encode("utf-8") + b"\n", 0o644)}
     for shared in ("regions.py", "loop_check.py"):
         files[shared] = ((REPO_ROOT / shared).read_bytes(), 0o644)
@@ -65,13 +53,5 @@ def build_autograder_zip(out_path, lang="en", visibility="visible"):
     Raises OSError when ``out_path`` cannot be written.
     """
     files = {name: ((_HERE / name).read_bytes(), 0o755) for name in SCRIPTS} | grader_files(lang, visibility)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            data, mode = files[name]
-            info = zipfile.ZipInfo(name, ZIP_TIME)
-            # unzip restores these bits: run_autograder must be executable once Gradescope unpacks it.
-            info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, (stat.S_IFREG | mode) << 16
-            archive.writestr(info, data)
-    write_atomically(out_path, buf.getvalue())
+    write_zip(out_path, files)
     return sorted(files)

@@ -6,7 +6,7 @@ happens: when nothing can be graded (an empty upload, a corrupt zip, no package 
 it holds every check of the rubric at 0 and the one-line reason, and when the grader itself fails it
 says so (the traceback goes to stdout, which Gradescope shows to the course staff only).
 
-``grade_upload`` and ``read_settings`` are shared with the PrairieLearn grader (``autograder/prairielearn``).
+``grade_into`` and ``read_settings`` are shared with the PrairieLearn grader (``autograder/prairielearn``).
 """
 
 import importlib
@@ -20,7 +20,7 @@ from regions import PACKAGE, RegionError
 from ..load import SubmissionError
 from ..messages import LANGS, msg
 from ..render.gradescope import VISIBILITIES, write_results_json
-from ..report import FAILED, NOT_RUN, CheckResult, GradeReport, SectionResult
+from ..report import FAILED, GradeReport, zero_section
 from ..rubric import SECTIONS
 from ..sandbox import Limits
 
@@ -63,12 +63,19 @@ def run_gradescope(root, timeout=Limits.timeout, lang=None):
     Returns 0 when results.json holds a grade, the student's fault or not (0 points when nothing could be
     graded); 1 when the grader failed, with a results.json that says so.
     """
-    root = Path(root)
-    settings = read_settings(root / "source")
+    settings = read_settings(Path(root) / "source")
     lang = lang or settings["lang"]
-    report, outcome = grade_upload(root / "submission", timeout)
-    (root / "results").mkdir(parents=True, exist_ok=True)
-    write_results_json(report, root / "results" / "results.json", lang, settings["visibility"])
+    return grade_into(Path(root) / "submission", Path(root) / "results", timeout, lang,
+                      lambda report, path, _: write_results_json(report, path, lang, settings["visibility"]))
+
+
+def grade_into(submission, results, timeout, lang, write):
+    """Grade ``submission`` (``grade_upload``), ``write(report, path, outcome)`` its results into
+    ``results/results.json`` and print the table for the log, in ``lang``; returns 0, or 1 when the grader
+    failed."""
+    report, outcome = grade_upload(submission, timeout)
+    results.mkdir(parents=True, exist_ok=True)
+    write(report, results / "results.json", outcome)
     from ..render import render_terminal      # rich: for the log, once there is a report (not to build the zip)
     render_terminal(report, lang=lang)
     return int(outcome == GRADER_FAILED)
@@ -77,9 +84,5 @@ def run_gradescope(root, timeout=Limits.timeout, lang=None):
 def ungraded_report(submission, reason, start):
     """A report with every check of the rubric at 0 and ``reason`` as its notice: Gradescope still learns
     the maximum, and the student sees what each check was worth."""
-    sections = tuple(
-        SectionResult(s.name, s.points, tuple(CheckResult(s.name, c.name, 0.0, c.points, FAILED,
-                                                          msg("gradescope:not_graded"))
-                                              for c in s.checks), NOT_RUN)
-        for s in SECTIONS)
+    sections = tuple(zero_section(s, FAILED, msg("gradescope:not_graded")) for s in SECTIONS)
     return GradeReport(str(submission), sections, (reason,), execution_time=round(time.monotonic() - start, 3))

@@ -35,7 +35,7 @@ MESSAGES = {
     "check:backward matches the reference (practice)": "backward matches the reference (practice)",
     "check:backward passes the numeric gradient check (practice)": "backward passes the numeric gradient check (practice)",
 
-    # --- labels: what a probe's output is (rubric.KEY_LABELS) ---
+    # --- labels: what a probe's output is (rubric.key_label) ---
     "label:Y": "forward(Z)",
     "label:Y1": "forward(Z) with N = 1",
     "label:Yk": "forward(Z) at z = 0 and ±1e-12",
@@ -53,7 +53,6 @@ MESSAGES = {
     "label:dX": "dX returned by backward",
     "label:dW": 'gradients["W"]',
     "label:db": 'gradients["b"]',
-    "label:dX2": "dX of a second forward/backward",
     "label:dW2": 'gradients["W"] after a second forward/backward',
     "label:db2": 'gradients["b"] after a second forward/backward',
     "label:loss": "the loss",
@@ -180,7 +179,6 @@ MESSAGES = {
     "reason:oversized": "region {region} is {size}, more than the {limit} a region may hold; it is not graded",
     "where:region_line": "line {line} of your region {region}",
     "where:given_code": "in the given code, {file} line {line}",
-    "hint:shapes": "shapes do not line up: forward visits the layers first to last, backward last to first",
     "hint:memory": "ran out of memory: an array far larger than the inputs?",
     "hint:recursion": "a function calls itself without end",
     "hint:name_undefined": "{name} is not defined where it is used: only the code inside the YOUR CODE regions is "

@@ -8,7 +8,7 @@ log, which the course staff read). The table goes to the log too.
 
 from pathlib import Path
 
-from ..gradescope.run import GRADED, GRADER_FAILED, grade_upload, read_settings
+from ..gradescope.run import GRADED, GRADER_FAILED, grade_into, read_settings
 from ..render.prairielearn import write_prairielearn_json
 from ..sandbox import Limits
 
@@ -16,12 +16,7 @@ from ..sandbox import Limits
 def run_prairielearn(root, timeout=Limits.timeout, lang=None):
     """Grade ``root/student`` into ``root/results/results.json``, in ``lang`` (default: the language the
     course files were built for). Returns 0, or 1 when the grader failed."""
-    root = Path(root)
     lang = lang or read_settings(Path(__file__).resolve().parents[2])["lang"]
-    report, outcome = grade_upload(root / "student", timeout)
-    (root / "results").mkdir(parents=True, exist_ok=True)
-    write_prairielearn_json(report, root / "results" / "results.json", lang, gradable=outcome == GRADED,
-                            succeeded=outcome != GRADER_FAILED)
-    from ..render import render_terminal      # rich: for the log, once there is a report
-    render_terminal(report, lang=lang)
-    return int(outcome == GRADER_FAILED)
+    return grade_into(Path(root) / "student", Path(root) / "results", timeout, lang,
+                      lambda report, path, outcome: write_prairielearn_json(
+                          report, path, lang, gradable=outcome == GRADED, succeeded=outcome != GRADER_FAILED))

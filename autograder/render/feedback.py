@@ -7,14 +7,13 @@ student's own region with the line that most likely holds the mistake. Student-c
 escaped, and the student's code is shown in a fence no line of it can close.
 """
 
-import re
 import textwrap
 
 from regions import write_atomically
 
 from ..messages import ending, msg, text
 from ..report import FAILED, NOTE, PASSED
-from .text import check_name, check_title, markdown, out_of, points, section_name, verdict
+from .text import check_name, check_title, escaped, fence, markdown, out_of, points, section_name, verdict
 
 
 def render_feedback(report, lang="en"):
@@ -95,18 +94,13 @@ def _evidence(evidence, t):
 def _region(location, t):
     """The student's region, numbered, the likely line marked ``>>``."""
     key = "feedback:your_region_line" if location.line else "feedback:your_region"
-    code = textwrap.dedent("\n".join(_code_line(c) for c in location.code)).split("\n")
+    # Escaped again: a Location read back from a report.json is shown only as it is safe to.
+    code = textwrap.dedent("\n".join(escaped(c.replace("\t", "    ").rstrip()) for c in location.code)).split("\n")
     width = len(str(location.first + len(code)))
     numbered = [f"{'>>' if i == location.line else '  '} {i:>{width}}  {c}"
                 for i, c in enumerate(code, location.first)]
-    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", "\n".join(code))), default=0))
-    return [f"{markdown(t(key, region=location.region))}:", "", f"{fence}python", *numbered, fence, ""]
-
-
-def _code_line(line):
-    """A line of the student's code as it is, its indentation kept, control characters shown escaped."""
-    line = line.replace("\t", "    ").rstrip()
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    ticks = fence(code)
+    return [f"{markdown(t(key, region=location.region))}:", "", f"{ticks}python", *numbered, ticks, ""]
 
 
 def write_feedback(report, path, lang="en"):

@@ -10,9 +10,9 @@ from .gradescope import submission_lines
 from .text import check_title, explanation, one_line, verdict
 
 
-def to_prairielearn_json(report, lang="en", gradable=True, succeeded=True):
-    """The results as a JSON-ready dict, its words in ``lang``. ``gradable``: whether the upload held
-    something to grade; ``succeeded``: whether the grader itself ran to the end."""
+def write_prairielearn_json(report, path, lang="en", gradable=True, succeeded=True):
+    """Write the results to ``path`` (atomically), their words in ``lang``. ``gradable``: whether the upload
+    held something to grade; ``succeeded``: whether the grader itself ran to the end."""
     lines = submission_lines(report, lang)
     results = {
         "succeeded": succeeded,
@@ -25,10 +25,6 @@ def to_prairielearn_json(report, lang="en", gradable=True, succeeded=True):
                    "message": verdict(c.status, lang),
                    "output": explanation(c, lang)} for c in report.checks],
     }
-    return results if gradable else results | {"format_errors": lines}
-
-
-def write_prairielearn_json(report, path, lang="en", gradable=True, succeeded=True):
-    """Write ``to_prairielearn_json(...)`` to ``path`` through a temporary file and a rename."""
-    data = to_prairielearn_json(report, lang, gradable, succeeded)
-    write_atomically(path, json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+    if not gradable:
+        results["format_errors"] = lines
+    write_atomically(path, json.dumps(results, indent=1, ensure_ascii=False, allow_nan=False) + "\n")

@@ -13,12 +13,22 @@ from ..messages import en, ending, msg, text
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
+def escaped(text):
+    """``text`` with each character that is not printable shown escaped: an ANSI escape from a student's
+    message must not reach a terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def one_line(text, limit=None):
     """``text`` on one line: runs of whitespace become one space, other control characters are shown
-    escaped (an ANSI escape from a student's message must not reach a terminal), and at most ``limit``
-    characters are kept, the cut marked with "…"."""
-    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(str(text).split()))
+    escaped, and at most ``limit`` characters are kept, the cut marked with "…"."""
+    flat = escaped(" ".join(str(text).split()))
     return flat if limit is None or len(flat) <= limit else flat[:limit - 1] + "…"
+
+
+def fence(lines):
+    """A markdown code fence that no line of ``lines`` can close: longer than any run of backticks in them."""
+    return "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", "\n".join(lines))), default=0))
 
 
 def say(words, lang="en", limit=None):

@@ -1,15 +1,15 @@
-"""``run_child``: one untrusted Python script, start to end, in the strongest sandbox available."""
+"""``run_child``: one untrusted Python script, start to end, in the strongest sandbox this machine allows."""
 
 import functools
 import os
 import stat
+import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .forking import fork_server, launch_forked
-from .isolation import describe, isolation_mode
-from .launch import PYTHON_FLAGS, SandboxError, launch
+from .launch import SandboxError, launch
 from .layout import python_dirs
 from .limits import Limits
 from .outcome import ChildOutcome
@@ -35,18 +35,18 @@ def run_child(scratch: Path, script: str, args: Sequence[str], limits: Limits = 
     args : list of str
         Its arguments.
     limits : Limits
-        Time, memory, CPU, file size, processes and output kept.
     private : sequence of paths
         Folders the child must not see, even where a folder it needs (its Python) would show them: all
         of their entries but those holding what it needs are covered (namespace modes; in the reduced
         mode the child sees what its uid may read).
     preload, precompiled : iterables
         Modules the script imports, and trusted source files it executes or imports as they are: the
-        fork server imports and compiles them once, when it starts (``forking.ForkServer``). They change
-        nothing but the time a run takes.
+        fork server imports and compiles them once, when it starts. They change nothing but the time a
+        run takes.
     fork_server_ok : bool
-        Let the grader's fork server (``forking.py``) start the run, where the mode allows it: the same
-        sandbox, without a new interpreter and ``import numpy`` per run. False: always a fresh one.
+        Let the grader's fork server start the run where no student can reach it (the namespace modes,
+        and mode "none" as root, where the run has its own uid): the same sandbox, without a new
+        interpreter and ``import numpy`` per run. False: always a fresh one.
 
     Returns
     -------
@@ -56,10 +56,7 @@ def run_child(scratch: Path, script: str, args: Sequence[str], limits: Limits = 
 
     Notes
     -----
-    ``-P -s`` with an environment made entirely by the sandbox is ``-I`` without ``-E``, which would
-    drop ``PYTHONHASHSEED=0``. Neither puts the script's directory on ``sys.path``: the script adds
-    what it imports. Thread-safe: each call is independent. The fork server is used where a student
-    cannot reach it: in the namespace modes, and in mode "none" as root (the run has its own uid).
+    ``sys.path`` does not hold the script's directory: the script adds what it imports. Thread-safe.
 
     Raises
     ------
@@ -75,30 +72,36 @@ def run_child(scratch: Path, script: str, args: Sequence[str], limits: Limits = 
     if not os.access(scratch, os.R_OK | os.X_OK):
         raise SandboxError(f"{scratch} is not readable by the grader")
     mode = isolation_mode()
-    as_root_without_namespaces = mode == "none" and os.geteuid() == 0
-    if as_root_without_namespaces:
-        for needed, what in [(scratch, "scratch folder"), *_python_dirs()]:
-            _check_reachable(needed, what)
-    python_args = [*PYTHON_FLAGS, str(script_path), *map(str, args)]
+    if mode == "none" and os.geteuid() == 0:
+        for needed in [scratch, *(Path(source) for source, _ in python_dirs())]:
+            _check_reachable(needed)
+    argv = [str(script_path), *map(str, args)]
     private = [str(folder) for folder in private]
     if fork_server_ok and _forking_allowed(mode):
-        outcome = launch_forked(fork_server(preload, precompiled), mode, scratch, python_args, limits, describe,
-                                private)
+        outcome = launch_forked(fork_server(preload, precompiled), mode, scratch, argv, limits, private)
         if outcome is not None:
             return outcome
-    return launch(mode, scratch, python_args, limits, describe, private)
+    return launch(mode, scratch, argv, limits, private)
 
 
 def _forking_allowed(mode: str) -> bool:
-    """Where a student cannot reach the fork server: the namespace modes, and mode "none" as root."""
     return mode != "none" or os.geteuid() == 0
 
 
+def _check_reachable(path: Path) -> None:
+    """Without a mount namespace, the run's own uid reaches ``path`` through the host's folders."""
+    for folder in path.parents:
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            raise SandboxError(f"{path}: the sandbox runs the child as an unprivileged uid without "
+                               f"namespaces, and {folder} is closed to other users; scratch folders, "
+                               f"Python and NumPy must be under folders they can enter (scratch folders: "
+                               f"under /tmp)")
+
+
 def warm_up(*, preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()) -> threading.Thread:
-    """Find the sandbox mode and start the fork server in the background, so that their cost overlaps the
-    grader's own start (imports, reading the submission); the first ``run_child`` then finds them ready.
-    ``preload`` and ``precompiled``: as for ``run_child``. Returns the thread (a daemon): joining it is
-    never needed."""
+    """Find the sandbox mode and start the fork server in a daemon thread, while the grader starts (imports,
+    reads the submission); the first ``run_child`` then finds them ready. ``preload`` and ``precompiled``:
+    as for ``run_child``."""
     preload, precompiled = list(preload), list(precompiled)
 
     def start():
@@ -109,15 +112,23 @@ def warm_up(*, preload: Iterable[str] = (), precompiled: Iterable[str | os.PathL
     return thread
 
 
+_PROBING = threading.Lock()
+
+
+def isolation_mode() -> str:
+    """"root", "userns" or "none": the strongest sandbox that works here, found once per process by
+    trying a trivial run in each (threads asking while it is being found wait for that one probe)."""
+    with _PROBING:
+        return _probed_mode()
+
+
 @functools.cache
-def _python_dirs() -> tuple[tuple[Path, str], ...]:
-    return tuple((Path(source), "Python (or NumPy)") for source, _ in python_dirs())
-
-
-def _check_reachable(path: Path, what: str) -> None:
-    """Without a mount namespace, the run's own uid reaches ``path`` through the host's folders."""
-    for folder in path.parents:
-        if not os.stat(folder).st_mode & stat.S_IXOTH:
-            raise SandboxError(f"{path}: the sandbox runs the child as an unprivileged uid without "
-                               f"namespaces, and {folder} is closed to other users; the {what} must be "
-                               f"under folders they can enter (scratch folders: under /tmp)")
+def _probed_mode() -> str:
+    for mode in ("root", "userns") if os.geteuid() == 0 else ("userns",):
+        with tempfile.TemporaryDirectory(prefix="nnhw-probe-") as scratch:
+            try:
+                if launch(mode, Path(scratch), ["-c", "pass"], Limits(timeout=10)).ok:
+                    return mode
+            except SandboxError:
+                pass
+    return "none"

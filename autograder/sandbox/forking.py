@@ -1,12 +1,10 @@
-"""Runs forked by the grader's fork server (``zygote.py``): one server per grader process, on first use.
+"""Runs forked by the grader's fork server (``zygote.py``), one per grader process, started on first use.
 
 A run through the server gets what a fresh run gets (``jail.py`` does both), without paying for a new
-interpreter and ``import numpy``. The server is shared by every thread of the grader: requests are single
-SOCK_SEQPACKET messages, sent under a lock that also covers (re)starting it. A server that died is
-started again on the next run; after ``MAX_STARTS`` starts the grader gives up on it and every run is
-fresh. A run the server never started (no report at all: nothing of the run's code ran) is retried fresh
-by the caller, so a broken server costs time, never a section. The server ends with the grader process:
-it exits when its socket ends.
+interpreter and ``import numpy``. Requests are single SOCK_SEQPACKET messages, sent under a lock that also
+covers (re)starting the server. A server that died is started again; after ``MAX_STARTS`` starts every
+run is fresh. A run the server never started (no report: nothing of the run's code ran) is retried fresh
+by the caller, so a broken server costs time, never a section.
 """
 
 import atexit
@@ -17,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .launch import CHILD_ENV, PYTHON_FLAGS, Watch, run_config, to_outcome
@@ -33,8 +31,8 @@ class ForkServer:
     """The grader's handle on its fork server process; thread-safe.
 
     ``preload`` (module names) and ``precompiled`` (paths of trusted source files) are what the server
-    imports and compiles once when it starts, for the runs that import or execute them (see zygote.py);
-    ``want`` adds to them. They only save time: a run gets the same code either way.
+    imports and compiles once when it starts, for the runs that import or execute them (see zygote.py).
+    They only save time: a run gets the same code either way.
     """
 
     def __init__(self, preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()):
@@ -42,7 +40,7 @@ class ForkServer:
         self.process: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.starts = 0
-        self.preload: dict[str, None] = {}         # insertion-ordered sets
+        self.preload: dict[str, None] = {}         # ordered sets
         self.precompiled: dict[str, None] = {}
         self.want(preload, precompiled)
 
@@ -71,17 +69,13 @@ class ForkServer:
             return False
 
     def want(self, preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()) -> None:
-        """Add to what the server preloads and precompiles: from its next start on (a running server is
-        not restarted for it)."""
-        preload = [name for name in map(str, preload) if name not in self.preload]
-        precompiled = [path for path in map(str, precompiled) if path not in self.precompiled]
-        if preload or precompiled:             # else no need to wait for a start holding the lock
-            with self.lock:
-                self.preload.update(dict.fromkeys(preload))
-                self.precompiled.update(dict.fromkeys(precompiled))
+        """Add to what the server preloads and precompiles, from its next start on."""
+        with self.lock:
+            self.preload.update(dict.fromkeys(map(str, preload)))
+            self.precompiled.update(dict.fromkeys(map(str, precompiled)))
 
     def start(self) -> bool:
-        """Start the server now if it is not running (``send`` would start it anyway); whether it runs."""
+        """Start the server now if it is not running; whether it runs."""
         with self.lock:
             return self.alive() or self._start()
 
@@ -102,17 +96,16 @@ class ForkServer:
             return False
         finally:
             theirs.close()
+        self.sock = mine
         mine.settimeout(START_TIMEOUT)
         try:
             ready = mine.recv(16)
         except OSError:
             ready = b""
         mine.settimeout(None)
-        self.sock = mine
         if ready != b"ready":
             self._stop()
-            return False
-        return True
+        return ready == b"ready"
 
     def _stop(self) -> None:
         if self.sock is not None:
@@ -134,86 +127,41 @@ class ForkServer:
             self._stop()
 
 
-_SERVER_LOCK = threading.Lock()
-_SERVER: ForkServer | None = None
+_SERVER = ForkServer()
+atexit.register(_SERVER.shutdown)
 
 
 def fork_server(preload: Iterable[str] = (), precompiled: Iterable[str | os.PathLike] = ()) -> ForkServer:
-    """This grader process's fork server (one, whichever thread asks first), started by its first run;
-    ``preload`` and ``precompiled`` are added to what it loads when it starts (``ForkServer.want``)."""
-    global _SERVER
-    with _SERVER_LOCK:
-        if _SERVER is None:
-            _SERVER = ForkServer()
-            atexit.register(_SERVER.shutdown)
-        server = _SERVER
-    if preload or precompiled:
-        server.want(preload, precompiled)
-    return server
+    """This grader process's fork server, started by its first run; ``preload`` and ``precompiled`` are
+    added to what it loads when it starts (``ForkServer.want``)."""
+    _SERVER.want(preload, precompiled)
+    return _SERVER
 
 
-class ForkedLauncher:
-    """A run's launcher forked by the server: not the grader's child, so its end is its status pipe's
-    end, and the grader ends it by closing the kill pipe, which the run's supervisor watches."""
-
-    exit_fd = None
-    ends_with_status = True
-
-    def __init__(self, kill_fd: int):
-        self.kill_fd: int | None = kill_fd
-        self.polls = False
-
-    def ended(self) -> bool:
-        return self.polls
-
-    def terminate(self) -> None:
-        if self.kill_fd is not None:
-            os.close(self.kill_fd)
-            self.kill_fd = None
-
-    def kill(self) -> None:
-        """Nothing is stronger than the kill pipe; stop waiting for a launcher that did not end."""
-        self.terminate()
-        self.polls = True
-
-    def close(self) -> None:
-        self.terminate()
-
-
-def launch_forked(server: ForkServer, mode: str, scratch: Path, python_args: list[str], limits: Limits,
-                  describe_isolation: Callable[[str, str], str],
+def launch_forked(server: ForkServer, mode: str, scratch: Path, argv: Sequence[str], limits: Limits,
                   private: Sequence[str] = ()) -> ChildOutcome | None:
     """``launch`` through the fork server: the same run and outcome, or None when the server did not
     start it (no server, or it died first), for the caller to run it fresh.
 
-    ``python_args`` must be ``[*PYTHON_FLAGS, script, *args]``: the server's own flags.
+    The run's supervisor ends the run when its kill pipe has data or ends (the grader's death).
     """
-    if list(python_args[:len(PYTHON_FLAGS)]) != list(PYTHON_FLAGS):
-        raise ValueError(f"the fork server runs {PYTHON_FLAGS} only, not {python_args[:len(PYTHON_FLAGS)]}")
-    settings = run_config(mode, scratch, python_args, limits, -1, private)
-    settings["script_argv"] = list(python_args[len(PYTHON_FLAGS):])
+    config = marshal.dumps(run_config(mode, scratch, argv, limits, -1, private))
     output_r, output_w = os.pipe()
     status_r, status_w = os.pipe()
     kill_r, kill_w = os.pipe()
     started = time.monotonic()
     try:
-        sent = server.send(marshal.dumps(settings), [output_w, status_w, kill_r])
+        sent = server.send(config, [output_w, status_w, kill_r])
     finally:
         for fd in (output_w, status_w, kill_r):
             os.close(fd)
-    launcher = ForkedLauncher(kill_w)
-    if not sent:
-        for fd in (output_r, status_r):
-            os.close(fd)
-        launcher.close()
-        return None
-    watch = Watch(launcher, output_r, status_r, limits, started)
     try:
-        watch.run()
+        if sent:
+            watch = Watch(output_r, status_r, limits, started, terminate=lambda: os.write(kill_w, b"\0"))
+            watch.run()
     finally:
-        for fd in (output_r, status_r):
+        for fd in (output_r, status_r, kill_w):
             os.close(fd)
-        launcher.close()
-    if not {"uid", "pid", "error"} & watch.reports().keys():     # reported before the student starts
+    if not sent or not {"uid", "pid", "error"} & watch.reports().keys():     # reported before the student starts
         return None
-    return to_outcome(mode, watch, time.monotonic() - started, describe_isolation, None)
+    return to_outcome(mode, watch, started)

@@ -1,33 +1,27 @@
-"""The sandbox's trusted launcher, run by the grader as ``python -I -S jail.py CONFIG``; never imported.
+"""The sandbox's trusted launcher, run by the grader as ``python -I -S jail.py CONFIG``.
 
-It is standalone (standard library only) because it starts before the run's root is built, and it
-starts fast: no ``json``, ``re`` or ``signal``, whose imports would be most of its start; CONFIG is a
-hex ``marshal`` dict written by ``launch.py``. It reports to the status pipe (``config["status_fd"]``), which the student's
-process never holds, in text lines: ``uid N``, ``pid N``, ``memory RSS``, ``exit STATUS CPU MAXRSS``,
-``error TEXT``.
+It is standalone (standard library only) because it starts before the run's root is built, and it avoids
+``json``, ``re`` and ``signal``, whose imports would be most of its start; CONFIG is a hex ``marshal`` dict
+(``launch.run_config``). It reports to the status pipe, which the student's process never holds, in text
+lines: ``uid N``, ``pid N``, ``seccomp ...``, ``memory RSS``, ``exit STATUS CPU MAXRSS``, ``error TEXT``.
 
-One run, with namespaces (modes "root" and "userns")::
+With namespaces (modes "root" and "userns")::
 
     grader ── outer ── supervisor = PID 1 of a new PID namespace ── student python ── its children
 
-* outer creates the namespaces (PID, mount, network, IPC, UTS; and a user namespace in mode "userns"),
-  forks the supervisor and waits for it. On SIGTERM (the grader's timeout) it SIGKILLs the supervisor,
-  and the kernel then kills every process of the namespace; outer exits only once they are all gone.
-  Outer and supervisor die with their parent (PR_SET_PDEATHSIG), so a dead grader leaves nothing behind.
-* the supervisor builds the run's file system (a read-only tmpfs root holding read-only binds of the
-  system and of Python, a private /tmp, a fresh /proc, a few /dev nodes, and at scratch's path a copy of
-  scratch on a tmpfs of the run's memory limit), forks the student python with limits, without privileges
-  and under the syscall filter (``syscalls.py``), reaps, watches the total memory of the run (its scratch
-  tmpfs too), reports how the student ended, and, once the run's processes are gone, copies the files of
-  its ``out/`` (its results) to the grader's: nothing else the run wrote outlives it.
+* outer creates the namespaces, forks the supervisor and waits for it; at SIGTERM (the grader's timeout)
+  it SIGKILLs the supervisor, and with it every process of the namespace. Both die with their parent.
+* the supervisor builds the run's file system (``layout.py``: the run writes to a copy of scratch on a
+  tmpfs of its memory limit), forks the student with limits, without privileges and under the syscall
+  filter, watches the memory of the run (its tmpfs too), reports how the student ended, and once the
+  run's processes are gone copies the files of its ``out/`` back: nothing else the run wrote outlives it.
 
-Without namespaces (mode "none") outer is the supervisor itself: a child subreaper in its own session
-that kills whatever the student left behind, counts the files the run writes as its memory, and then
-removes them but its results; as root it still gives the student its own unprivileged uid.
+Without namespaces (mode "none") the launcher is the supervisor itself: a child subreaper that kills what
+the student left, counts the files the run writes as its memory and removes them but its results; as root
+it still gives the student its own uid.
 
-The grader's fork server (``zygote.py``) imports this file and runs ``run(config, start)`` in a fork of
-itself per run, with ``start`` running the script in-process instead of ``exec_python``, and
-``config["kill_fd"]``: the read end of a pipe whose end (the grader's timeout, or the grader's death)
+The fork server (``zygote.py``) runs ``run(config, start)`` in a fork of itself per run, ``start`` running
+the script in-process, and ``config["kill_fd"]``: a pipe whose data or end (the grader's timeout or death)
 ends the run as SIGTERM does here.
 """
 
@@ -46,13 +40,9 @@ import syscalls  # noqa: E402
 
 del sys.path[0]
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
+# mount, PID, network (an empty one: the run has no network at all), IPC, UTS
+NAMESPACES = 0x00020000 | 0x20000000 | 0x40000000 | 0x08000000 | 0x04000000
 CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000      # an empty network namespace: the run has no network at all
-NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
@@ -74,15 +64,6 @@ libc = ctypes.CDLL(None, use_errno=True)
 libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-
-
-class CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
 
 
 def check(result, what):
@@ -111,19 +92,11 @@ def report(config, *words):
     os.write(config["status_fd"], (" ".join(str(word) for word in words) + "\n").encode())
 
 
-def write_file(path, text):
-    with open(path, "w") as stream:
-        stream.write(text)
-
-
 # --- the file system of the run ------------------------------------------------------------------------
 
 def remount(target, flags):
-    kept = 0
     present = os.statvfs(target).f_flag
-    for statvfs_flag, mount_flag in STATVFS_TO_MOUNT.items():
-        if present & statvfs_flag:
-            kept |= mount_flag
+    kept = sum(mount_flag for statvfs_flag, mount_flag in STATVFS_TO_MOUNT.items() if present & statvfs_flag)
     mount(None, target, None, MS_REMOUNT | MS_BIND | kept | flags)
 
 
@@ -192,11 +165,6 @@ def grader_files(root):
     return found
 
 
-def chown_tree(root, uid, gid):
-    for path in grader_files(root):
-        os.chown(path, uid, gid, follow_symlinks=False)
-
-
 def copy_tree(source, target):
     """The grader's folders and files in ``source`` into ``target``, the run's scratch tmpfs."""
     for path, is_folder in grader_files(source).items():
@@ -227,23 +195,19 @@ def copy_back(config):
 
 # --- the student's process -----------------------------------------------------------------------------
 
-def own_uid(config):
-    """True when the run gets a uid of its own: as root, except in a user namespace (uid 0 there)."""
-    return config["mode"] != "userns" and os.geteuid() == 0
-
-
 def drop_privileges(config, uid, gid):
-    """No capability can come back: empty bounding set, then (as root) another uid, then an empty capset."""
-    if own_uid(config):
-        os.setgroups([])
-        os.setresgid(gid, gid, gid)
+    """No capability can come back: empty bounding set, then the run's own uid (but in a user namespace,
+    whose uid 0 it keeps), then an empty capset."""
     cap = 0
     while libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:    # EINVAL past the last capability
         cap += 1
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    if own_uid(config):
+    if config["mode"] != "userns":
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
-    check(libc.capset(ctypes.byref(CapHeader(0x20080522, 0)), (CapData * 2)()), "capset")
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)      # _LINUX_CAPABILITY_VERSION_3, this process
+    check(libc.capset(header, (ctypes.c_uint32 * 6)()), "capset")    # 2 x {effective, permitted, inheritable}
 
 
 FILTER = None
@@ -257,7 +221,7 @@ def filter_of(config):
 
 
 def exec_python(config):
-    os.execve(config["python"], config["argv"], config["env"])
+    os.execve(config["argv"][0], config["argv"], config["env"])
 
 
 def exec_student(config, uid, gid, start):
@@ -265,11 +229,10 @@ def exec_student(config, uid, gid, start):
     try:
         os.setsid()
         for number in signal.valid_signals():  # ignored signals would survive exec
-            if number not in (signal.SIGKILL, signal.SIGSTOP):
-                try:
-                    signal.signal(number, signal.SIG_DFL)
-                except (OSError, ValueError):
-                    pass
+            try:
+                signal.signal(number, signal.SIG_DFL)
+            except (OSError, ValueError):      # SIGKILL, SIGSTOP
+                pass
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
         for number, soft, hard in config["rlimits"]:
             inherited = resource.getrlimit(number)[1]     # only lowered: a user namespace cannot raise it
@@ -277,7 +240,7 @@ def exec_student(config, uid, gid, start):
                 hard = min(hard, inherited)
                 soft = min(soft, hard)
             resource.setrlimit(number, (soft, hard))
-        if config["mode"] != "none" or own_uid(config):
+        if uid is not None:                # None: mode "none" as another user than root
             drop_privileges(config, uid, gid)
         prctl(PR_SET_NO_NEW_PRIVS, 1)
         os.umask(0o077)                    # a run's files are its own: see syscalls.py
@@ -335,29 +298,20 @@ def written_bytes(config, uid):
     with namespaces) and, in mode "none" as root, what its uid made in the shared temporary folders; links
     not followed. Past MAX_SCRATCH_ENTRIES of them, more than any limit (the count must stay cheap)."""
     scratch = os.path.realpath(config["scratch"])
-    roots = [scratch] + (left_in_shared(uid, scratch) if config["mode"] == "none" and uid is not None else [])
-    total, seen, folders = 0, 0, []
-    for root in roots:
+    paths = [scratch] + (left_in_shared(uid, scratch) if config["mode"] == "none" and uid is not None else [])
+    total, seen = 0, 0
+    while paths:
+        path = paths.pop()
         try:
-            info = os.lstat(root)
-        except OSError:
-            continue
-        total += info.st_blocks * 512
-        if stat.S_ISDIR(info.st_mode):
-            folders.append(root)
-    while folders:
-        try:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
-                    seen += 1
-                    if seen > MAX_SCRATCH_ENTRIES:
-                        return sys.maxsize
-                    try:
-                        total += entry.stat(follow_symlinks=False).st_blocks * 512
-                        if entry.is_dir(follow_symlinks=False):
-                            folders.append(entry.path)
-                    except OSError:
-                        pass
+            info = os.lstat(path)
+            total += info.st_blocks * 512
+            if stat.S_ISDIR(info.st_mode):
+                with os.scandir(path) as entries:
+                    for entry in entries:
+                        seen += 1
+                        if seen > MAX_SCRATCH_ENTRIES:
+                            return sys.maxsize
+                        paths.append(entry.path)
         except OSError:
             pass
     return total
@@ -513,7 +467,8 @@ def run_supervisor(config, outer, start):
         build_root(config["layout"])
         if config["mode"] == "root":
             uid = gid = config["uid_base"] + outer      # outer's pid is unique among live runs
-            chown_tree(config["scratch"], uid, gid)     # the run's tmpfs
+            for path in grader_files(config["scratch"]):     # the run's tmpfs
+                os.chown(path, uid, gid, follow_symlinks=False)
         prctl(PR_SET_DUMPABLE, 0)
         report(config, "uid", uid)
         supervise(config, uid, gid, start)
@@ -529,9 +484,9 @@ def run_outer(config, start):
         uid, gid = os.geteuid(), os.getegid()
     check(libc.unshare(flags), "unshare")
     if config["mode"] == "userns":
-        write_file("/proc/self/setgroups", "deny")
-        write_file("/proc/self/uid_map", f"0 {uid} 1")
-        write_file("/proc/self/gid_map", f"0 {gid} 1")
+        for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as stream:
+                stream.write(text)
     prctl(PR_SET_DUMPABLE, 0)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD, signal.SIGTERM})
     outer = os.getpid()
@@ -553,9 +508,10 @@ def run_reduced(config, start):
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     uid = gid = None
     config["kept"] = grader_files(os.path.realpath(config["scratch"]))
-    if own_uid(config):
+    if os.geteuid() == 0:
         uid = gid = config["uid_base"] + os.getpid()    # unique among live runs, as outer's pid is
-        chown_tree(config["scratch"], uid, gid)
+        for path in config["kept"]:
+            os.chown(path, uid, gid, follow_symlinks=False)
         os.chmod(config["scratch"], 0o700)              # no other run's uid enters it
         report(config, "uid", uid)
     supervise(config, uid, gid, start)
@@ -564,6 +520,10 @@ def run_reduced(config, start):
 def run(config, start=exec_python):
     """One run, from the launcher's process; never returns."""
     try:
+        if start is exec_python:           # a forked launcher ends with its kill pipe instead
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != config["grader_pid"]:    # the grader died before the line above
+                os._exit(125)
         filter_of(config)                  # before namespaces and limits: it imports, and may fork
         if config["mode"] == "none":
             run_reduced(config, start)
@@ -577,13 +537,6 @@ def run(config, start=exec_python):
 def main():
     config = marshal.loads(bytes.fromhex(sys.argv[1]))
     os.set_inheritable(config["status_fd"], False)     # the student must never hold the status pipe
-    try:
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != config["grader_pid"]:    # the grader died before the line above
-            os._exit(125)
-    except BaseException as error:
-        report(config, "error", f"could not start the sandbox: {type(error).__name__}: {error}")
-        os._exit(125)
     run(config)
 
 

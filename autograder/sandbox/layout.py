@@ -1,18 +1,11 @@
 """What a child sees of the file system: a whitelist, computed in the grader from where Python lives.
 
-A run's root is an empty read-only tmpfs holding only
-
-* the system directories (``/usr``, ``/etc``, ``/lib*``, ``/bin``, ``/sbin``), read-only;
-* the interpreter and NumPy: ``sys.base_prefix``, ``sys.prefix`` (the venv) and NumPy's site directory,
-  read-only, each at its own path, so that ``/root`` shows nothing but the interpreter;
-* at the scratch directory's path, a tmpfs of the run's own (``Limits.memory``) holding a copy of it:
-  read-write, and only its ``out/`` files come back; a private /tmp (a tmpfs of ``Limits.file_size``);
-* a fresh /proc of the run's PID namespace and /dev/{null,zero,full,random,urandom}.
-
-Everything else is absent. The caller may name private folders (the grader names its repository): their
-top-level entries that one of the binds above would expose anyway (a venv in the folder exposes nothing,
-but a system Python under it would) get an empty read-only tmpfs over them, so that nothing in them but
-what the run needs is ever visible.
+A run's root is an empty read-only tmpfs holding only the system directories, the interpreter and NumPy
+(read-only, each at its own path, so that ``/root`` shows nothing but the interpreter), at the scratch
+directory's path a tmpfs of the run's memory limit holding a copy of it (only its ``out/`` files come
+back), a private /tmp of ``Limits.file_size``, a fresh /proc and a few /dev nodes. The caller may name
+private folders (the grader names its repository): their top-level entries that a bind above would
+expose anyway (a system Python under it) get an empty read-only tmpfs over them.
 
 An entry is ``(kind, source, dest)``, in mount order; ``jail.place`` performs it.
 """
@@ -21,9 +14,8 @@ import functools
 import importlib.util
 import os
 import sys
-from pathlib import Path
-
 from collections.abc import Sequence
+from pathlib import Path
 
 from .limits import Limits
 
@@ -84,20 +76,6 @@ def base_layout() -> tuple[Entry, ...]:
     return tuple(entries)
 
 
-def hidden_entries(private: str, needed: list[str]) -> list[Entry]:
-    """Every top-level entry of the folder ``private``, except those holding a path the child needs."""
-    try:
-        names = sorted(os.listdir(private))
-    except OSError:
-        return []
-    entries = []
-    for name in names:
-        path = os.path.join(private, name)
-        if not any(_under(need, path) for need in needed):
-            entries.append(("hide", "", path))
-    return entries
-
-
 def run_layout(scratch: Path, limits: Limits, private: Sequence[str] = ()) -> list[Entry]:
     """The full layout of one run, parents before children, the hiding tmpfs last. ``private``: folders
     of which the run must see nothing but what it needs (its Python, its scratch folder)."""
@@ -108,4 +86,10 @@ def run_layout(scratch: Path, limits: Limits, private: Sequence[str] = ()) -> li
     entries.append(("scratch", f"size={limits.memory},nr_inodes={SCRATCH_INODES},mode=0700", str(scratch)))
     entries.sort(key=lambda entry: entry[2].rstrip("/").count("/"))   # stable: ties keep their order
     needed = [dest for _, dest in python_dirs()] + [str(scratch)]
-    return entries + [entry for folder in private for entry in hidden_entries(os.path.abspath(folder), needed)]
+    for folder in map(os.path.abspath, private):       # every entry but those holding what the run needs
+        try:
+            paths = [os.path.join(folder, name) for name in sorted(os.listdir(folder))]
+        except OSError:
+            continue
+        entries += [("hide", "", path) for path in paths if not any(_under(need, path) for need in needed)]
+    return entries

@@ -9,17 +9,15 @@ import re
 import signal
 from dataclasses import dataclass
 
-# The kinds of ending. A limit the child met is a kind of its own, whichever way it showed (a signal, or
-# the exception Python raised for it).
-OK = "ok"                      # exit status 0
-EXITED = "exited"              # exit status ``code``, not 0
-SIGNAL = "signal"              # killed by signal ``signal`` (not a limit's)
-TIMED_OUT = "timed_out"        # still running after ``seconds`` of wall-clock time
-MEMORY = "memory"              # the memory limit
-CPU_TIME = "cpu_time"          # the CPU time limit
-FILE_SIZE = "file_size"        # the file size limit
-PROCESSES = "processes"        # the process limit
-NO_REPORT = "no_report"        # reduced mode only: the child killed its launcher; ``code``, its status if known
+OK = "ok"
+EXITED = "exited"
+SIGNAL = "signal"
+TIMED_OUT = "timed_out"
+MEMORY = "memory"
+CPU_TIME = "cpu_time"
+FILE_SIZE = "file_size"
+PROCESSES = "processes"
+NO_REPORT = "no_report"
 KINDS = (OK, EXITED, SIGNAL, TIMED_OUT, MEMORY, CPU_TIME, FILE_SIZE, PROCESSES, NO_REPORT)
 
 # Python turns a failed allocation, a file-size or a process limit into an exception (it ignores
@@ -41,8 +39,10 @@ class Ending:
     Attributes
     ----------
     kind : str
-        ``OK``, ``EXITED``, ``SIGNAL``, ``TIMED_OUT``, ``MEMORY``, ``CPU_TIME``, ``FILE_SIZE``,
-        ``PROCESSES`` or ``NO_REPORT``.
+        ``OK`` (exit status 0), ``EXITED`` (another status), ``SIGNAL`` (killed by a signal that is not a
+        limit's), ``TIMED_OUT``, a limit the child met (``MEMORY``, ``CPU_TIME``, ``FILE_SIZE``,
+        ``PROCESSES``: whether it showed as a signal or as the exception Python raised for it), or
+        ``NO_REPORT`` (reduced mode only: the child killed its launcher).
     code : int or None
         The exit status, whenever the child exited by itself (0 for ``OK``; 1 for a limit Python raised
         as an exception); for ``NO_REPORT``, the launcher's status when the grader saw it.
@@ -87,7 +87,6 @@ class ChildOutcome:
     Attributes
     ----------
     ending : Ending
-        How it ended, as data.
     output : str
         Its stdout and stderr, interleaved, UTF-8 with replacement, capped at ``Limits.output`` bytes
         with a note of how much was cut from the middle.
@@ -142,7 +141,14 @@ class OutputCapture:
         return bytes(self.head).decode("utf-8", "replace") + note + tail.decode("utf-8", "replace")
 
 
-def exit_ending(code: int, last_line: bytes) -> Ending:
+def status_ending(status: int, cpu_seconds: float, cpu_limit: int, last_line: bytes) -> Ending:
+    """The Ending of a wait status; ``last_line``: that of the child's output."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number == signal.SIGKILL and cpu_seconds >= cpu_limit:     # the hard CPU limit is SIGKILL
+            return Ending(CPU_TIME, signal=number)
+        return Ending(LIMIT_SIGNALS.get(number, SIGNAL), signal=number)
+    code = os.WEXITSTATUS(status)
     if code == 0:
         return Ending(OK, code=0)
     for pattern, kind in LIMIT_EXCEPTIONS:
@@ -151,16 +157,3 @@ def exit_ending(code: int, last_line: bytes) -> Ending:
     exception = EXCEPTION_LINE.match(last_line)
     # The child wrote that line: what of it reaches a report is cut to the size of an exception's name.
     return Ending(EXITED, code=code, exception=exception.group(1).decode()[:200] if exception else "")
-
-
-def signal_ending(number: int, cpu_seconds: float, cpu_limit: int) -> Ending:
-    if number == signal.SIGKILL and cpu_seconds >= cpu_limit:     # the hard CPU limit is SIGKILL
-        return Ending(CPU_TIME, signal=number)
-    return Ending(LIMIT_SIGNALS.get(number, SIGNAL), signal=number)
-
-
-def status_ending(status: int, cpu_seconds: float, cpu_limit: int, last_line: bytes) -> Ending:
-    """The Ending of a wait status."""
-    if os.WIFEXITED(status):
-        return exit_ending(os.WEXITSTATUS(status), last_line)
-    return signal_ending(os.WTERMSIG(status), cpu_seconds, cpu_limit)

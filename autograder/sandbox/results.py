@@ -1,13 +1,12 @@
 """Reading what a child wrote: ``<scratch>/out/*.npz``, as numbers only, never raising.
 
 The files were written by untrusted code. Each is opened without following symlinks, must be a regular
-file no bigger than the cap, and is read whole into memory (nothing can change under the reader); then
-NumPy's own reader takes it, ``np.load(..., allow_pickle=False)``, so nothing is ever unpickled. Before
-any array is read, the archive's members are counted and their declared (uncompressed) sizes added up
-against what is left of the budget: the zip reader never inflates a member past its declared size, so
-neither a big file nor a zip bomb can exhaust the grader's memory, and a header that claims more data
-than its member holds cannot be read. A file that is malformed in any way, or holds an array NumPy
-would need to unpickle, is refused whole; of the rest, only bool, integer and float arrays are kept.
+file no bigger than the cap, and is read whole into memory (nothing can change under the reader); NumPy's
+own reader then takes it with ``allow_pickle=False``. Before any array is read, the archive's members are
+counted and their declared sizes added up against what is left of the budget: the zip reader never
+inflates a member past its declared size, so neither a big file nor a zip bomb can exhaust the grader's
+memory. A file malformed in any way is refused whole; of the rest, only bool, integer and float arrays
+are kept.
 """
 
 import io
@@ -72,7 +71,7 @@ def read_results(out_dir: Path, max_bytes: int = 64 * 2**20) -> dict[str, dict[s
     ----------
     out_dir : Path
         The run's ``<scratch>/out``. Only regular files named ``*.npz`` directly in it are read, in
-        name order (at most ``MAX_FILES``); symlinks, directories, FIFOs and other files are skipped.
+        name order (at most ``MAX_FILES``).
     max_bytes : int
         Bound on each file's size, and on the total bytes its members and those of the files read
         before it declare; a file that would pass it is skipped whole.
@@ -80,8 +79,7 @@ def read_results(out_dir: Path, max_bytes: int = 64 * 2**20) -> dict[str, dict[s
     Returns
     -------
     dict
-        ``{file stem: {key: array}}``, arrays in native byte order. A file that is malformed, too big,
-        unreadable or pickled is missing; a key whose array is not bool, integer or float is missing.
+        ``{file stem: {key: array}}``, arrays in native byte order, writable and C-ordered.
     """
     try:                        # the child owns scratch: `out` itself may have become a symlink
         dir_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)

@@ -17,7 +17,6 @@ import tempfile
 
 from .removal import remove_tree
 
-IN_MEMORY = ("tmpfs", "ramfs")
 SHM = "/dev/shm"
 # A tmpfs smaller than this (Docker gives /dev/shm 64 MB) is not used: two runs at once may each fill
 # their scratch up to their memory limit (Limits.memory, 2 GiB) before their supervisor stops them.
@@ -30,8 +29,8 @@ def scratch_root() -> str:
     """This process's folder for scratch folders, made on first use: in /dev/shm when it is a writable
     tmpfs with room and the TA set no TMPDIR, else in ``tempfile``'s. Other users may pass through it (the
     reduced mode's runs, to their own scratch folders), not list it."""
-    room = os.statvfs(SHM) if os.path.isdir(SHM) else None
-    usable = room and room.f_bavail * room.f_frsize >= MIN_FREE and in_memory(SHM) and os.access(SHM, os.W_OK)
+    room = os.statvfs(SHM) if os.path.isdir(SHM) else None      # a tmpfs wherever Linux has it
+    usable = room and room.f_bavail * room.f_frsize >= MIN_FREE and os.access(SHM, os.W_OK)
     base = SHM if usable and not os.environ.get("TMPDIR") else tempfile.gettempdir()
     for name in os.listdir(base):
         if re.match(r"nnhw-\d+-", name) and _abandoned(os.path.join(base, name)):
@@ -64,35 +63,3 @@ def remove(path: str) -> None:
     """``removal.remove_tree``, its failures logged: a folder left behind never stops the grader."""
     for failure in remove_tree(path):
         logging.getLogger(__name__).warning("could not remove %s", failure)
-
-
-def in_memory(path) -> bool:
-    """Whether the folder ``path`` is on a file system held in memory (its files count as the run's)."""
-    return _filesystem_type(os.path.realpath(path)) in IN_MEMORY
-
-
-@functools.lru_cache(maxsize=256)      # a class makes thousands of scratch folders; few are asked twice
-def _filesystem_type(folder: str) -> str:
-    """The type of the file system holding ``folder`` (a real path): that of the longest mount point
-    above it in /proc/self/mounts, or "" when that cannot be read."""
-    best, kind = "", ""
-    try:
-        with open("/proc/self/mounts", encoding="utf-8", errors="replace") as mounts:
-            for line in mounts:
-                fields = line.split()
-                if len(fields) < 3:
-                    continue
-                point = _unescape(fields[1])
-                inside = folder == point or folder.startswith(point.rstrip("/") + "/")
-                if inside and len(point) >= len(best):
-                    best, kind = point, fields[2]
-    except OSError:
-        return ""
-    return kind
-
-
-def _unescape(field: str) -> str:
-    """A mount point as /proc/self/mounts writes it: space, tab, newline and backslash as octal escapes."""
-    for escape, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
-        field = field.replace(escape, char)
-    return field
